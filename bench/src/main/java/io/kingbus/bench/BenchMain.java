@@ -1,0 +1,19 @@
+package io.kingbus.bench;
+
+/** Entry point of bench/run: {@code bench/run store [transactions]}. */
+public final class BenchMain {
+    public static void main(String[] args) throws Exception {
+        String which = args.length > 0 ? args[0] : "store";
+        String[] rest = args.length > 1 ? java.util.Arrays.copyOfRange(args, 1, args.length) : new String[0];
+        switch (which) {
+            case "store" -> StoreBench.main(rest);
+            default -> {
+                System.err.println("unknown benchmark '" + which + "'; available: store");
+                System.exit(2);
+            }
+        }
+    }
+
+    private BenchMain() {
+    }
+}

@@ -1,0 +1,182 @@
+package io.kingbus.binlog;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Reads the events of one binlog file in order, verifying every checksum. Positions are file offsets
+ * ({@code long}), independent of the header's 32-bit log_pos. Errors name the file and position.
+ */
+public final class BinlogFileReader implements AutoCloseable {
+    public static final byte[] MAGIC = {(byte) 0xfe, 'b', 'i', 'n'};
+    public static final int MAGIC_LENGTH = 4;
+    /** Java arrays cap a single event; MySQL's own cap (max_allowed_packet) is 1 GiB. */
+    public static final long MAX_EVENT_LENGTH = Integer.MAX_VALUE - 16;
+
+    private final FileChannel channel;
+    private final String name;
+    private final boolean ownsChannel;
+    private final ByteBuffer header = ByteBuffer.allocate(BinlogEvent.HEADER_LENGTH);
+    private long position;
+    private long limit;
+    private ChecksumType checksum = ChecksumType.OFF;
+    private FormatDescription formatDescription;
+
+    private BinlogFileReader(FileChannel channel, String name, boolean ownsChannel) {
+        this.channel = channel;
+        this.name = name;
+        this.ownsChannel = ownsChannel;
+    }
+
+    /**
+     * Opens a file and checks the magic number; {@link #next()} returns every event from position 4 on,
+     * the FORMAT_DESCRIPTION first.
+     */
+    public static BinlogFileReader open(Path file) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            return start(new BinlogFileReader(ch, file.getFileName().toString(), true), ch.size(), MAGIC_LENGTH);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads a file through a channel the caller owns, up to {@code limit} bytes (what is visible of a file
+     * still being written), from {@code startPosition} (an event boundary). From position 4 the
+     * FORMAT_DESCRIPTION is the first event returned; from later positions it is read silently first, for
+     * the checksum algorithm.
+     */
+    public static BinlogFileReader over(FileChannel channel, String name, long limit, long startPosition)
+            throws IOException {
+        return start(new BinlogFileReader(channel, name, false), limit, startPosition);
+    }
+
+    private static BinlogFileReader start(BinlogFileReader r, long limit, long startPosition) throws IOException {
+        r.limit = limit;
+        r.checkMagic();
+        if (startPosition > MAGIC_LENGTH) {
+            PositionedEvent first = r.next();
+            if (first == null || first.event().type() != EventType.FORMAT_DESCRIPTION) {
+                throw new BinlogFormatException(r.name + " at " + MAGIC_LENGTH + ": no FORMAT_DESCRIPTION event");
+            }
+            r.seek(startPosition);
+        }
+        return r;
+    }
+
+    private void checkMagic() throws IOException {
+        if (limit < MAGIC_LENGTH) {
+            throw new TruncatedBinlogException(name, 0, "file of " + limit + " bytes has no binlog magic number");
+        }
+        ByteBuffer magic = ByteBuffer.allocate(MAGIC_LENGTH);
+        readFully(magic, 0);
+        for (int i = 0; i < MAGIC_LENGTH; i++) {
+            if (magic.get(i) != MAGIC[i]) {
+                throw new BinlogFormatException(name + ": not a binlog file (bad magic number)");
+            }
+        }
+        position = MAGIC_LENGTH;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public FormatDescription formatDescription() {
+        return formatDescription;
+    }
+
+    public ChecksumType checksum() {
+        return checksum;
+    }
+
+    /** Position of the next event. */
+    public long position() {
+        return position;
+    }
+
+    /** Continues at another event boundary (the caller knows it is one). */
+    public void seek(long newPosition) {
+        if (newPosition < MAGIC_LENGTH || newPosition > limit) {
+            throw new BinlogFormatException(name + ": position " + newPosition + " outside 4.." + limit);
+        }
+        position = newPosition;
+    }
+
+    /** Lets a tailing reader see more of a file that is still being written. */
+    public void extendLimit(long newLimit) {
+        limit = Math.max(limit, newLimit);
+    }
+
+    public long limit() {
+        return limit;
+    }
+
+    /**
+     * The next event, or null at the limit. A partial event before the limit throws
+     * {@link TruncatedBinlogException}; a bad checksum or impossible length throws {@link BinlogFormatException}.
+     */
+    public PositionedEvent next() throws IOException {
+        if (position >= limit) {
+            return null;
+        }
+        long start = position;
+        if (limit - start < BinlogEvent.HEADER_LENGTH) {
+            throw new TruncatedBinlogException(name, start, "partial event header (" + (limit - start) + " bytes)");
+        }
+        header.clear();
+        readFully(header, start);
+        long length = Bytes.u32(header.array(), BinlogEvent.LENGTH_OFFSET);
+        if (length < BinlogEvent.HEADER_LENGTH || length > MAX_EVENT_LENGTH) {
+            throw new BinlogFormatException(name + " at " + start + ": impossible event length " + length);
+        }
+        if (length > limit - start) {
+            throw new TruncatedBinlogException(name, start, "event of " + length + " bytes but only "
+                    + (limit - start) + " left");
+        }
+        byte[] bytes = new byte[(int) length];
+        System.arraycopy(header.array(), 0, bytes, 0, BinlogEvent.HEADER_LENGTH);
+        readFully(ByteBuffer.wrap(bytes, BinlogEvent.HEADER_LENGTH, bytes.length - BinlogEvent.HEADER_LENGTH),
+                start + BinlogEvent.HEADER_LENGTH);
+        BinlogEvent event = BinlogEvent.of(bytes);
+        ChecksumType own;
+        try {
+            own = event.checksumIn(checksum);
+        } catch (BinlogFormatException e) {
+            throw new BinlogFormatException(name + " at " + start + ": " + e.getMessage(), e);
+        }
+        if (!event.checksumMatches(own)) {
+            throw new BinlogFormatException(name + " at " + start + ": checksum mismatch in " + event.typeName()
+                    + " event of " + length + " bytes");
+        }
+        if (event.type() == EventType.FORMAT_DESCRIPTION) {
+            formatDescription = FormatDescription.decode(event);
+            checksum = formatDescription.checksum();
+        }
+        position = start + length;
+        return new PositionedEvent(name, start, event);
+    }
+
+    private void readFully(ByteBuffer buf, long at) throws IOException {
+        long p = at;
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf, p);
+            if (n < 0) {
+                throw new TruncatedBinlogException(name, at, "file ends early");
+            }
+            p += n;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (ownsChannel) {
+            channel.close();
+        }
+    }
+}

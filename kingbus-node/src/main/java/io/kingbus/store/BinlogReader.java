@@ -1,0 +1,154 @@
+package io.kingbus.store;
+
+import io.kingbus.binlog.BinlogFileReader;
+import io.kingbus.binlog.BinlogFormatException;
+import io.kingbus.binlog.EventType;
+import io.kingbus.binlog.FormatDescription;
+import io.kingbus.binlog.PositionedEvent;
+import io.kingbus.binlog.TransactionTracker;
+import io.kingbus.gtid.GtidSet;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads stored events in order from a start point and follows the store as it grows: only complete
+ * transactions are returned, each event's checksum is verified, and at the end of a file the reader
+ * moves on to the next one (its FORMAT_DESCRIPTION comes first). A reader opened with a GTID set skips
+ * the transactions that set contains. Not thread-safe; one per consumer. Close it to release its file.
+ */
+public final class BinlogReader implements AutoCloseable {
+    private final BinlogStore store;
+    private final GtidSet skip;
+    private BinlogStore.StoredFile file;
+    private FileChannel channel;
+    private BinlogFileReader reader;
+    private final TransactionTracker tracker = new TransactionTracker(io.kingbus.binlog.ChecksumType.OFF);
+    private boolean skipping;
+    private boolean closed;
+
+    BinlogReader(BinlogStore store, BinlogStore.StoredFile file, long position, GtidSet skip) throws IOException {
+        this.store = store;
+        this.skip = skip;
+        this.file = file;
+        open(position);
+    }
+
+    private void open(long position) throws IOException {
+        channel = FileChannel.open(file.path, StandardOpenOption.READ);
+        try {
+            reader = BinlogFileReader.over(channel, file.name, file.visibleEnd, position);
+        } catch (BinlogFormatException e) {
+            channel.close();
+            throw new StoreCorruptionException(e.getMessage(), e);
+        }
+    }
+
+    /** The file the next event comes from. */
+    public String file() {
+        return file.name;
+    }
+
+    /** The position of the next event in {@link #file()}. */
+    public long position() {
+        return reader.position();
+    }
+
+    /** The FORMAT_DESCRIPTION of the current file (null before it was read from position 4). */
+    public FormatDescription formatDescription() {
+        return reader.formatDescription();
+    }
+
+    /**
+     * The next event, waiting up to the timeout for one to be committed; null on timeout.
+     *
+     * @throws StoreCorruptionException when stored bytes fail their checksum (file and position named)
+     * @throws PurgedException          never for an open reader: its files are pinned
+     */
+    public PositionedEvent next(long timeout, TimeUnit unit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (true) {
+            long version = store.commitVersion();
+            PositionedEvent e = poll();
+            if (e != null) {
+                return e;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || closed) {
+                return null;
+            }
+            store.awaitCommit(version, left, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The next event if one is committed now, else null. */
+    public PositionedEvent poll() throws IOException {
+        while (!closed) {
+            reader.extendLimit(file.visibleEnd);
+            if (reader.position() < reader.limit()) {
+                PositionedEvent e;
+                try {
+                    e = reader.next();
+                } catch (BinlogFormatException ex) {
+                    throw new StoreCorruptionException("stored binlog is damaged: " + ex.getMessage(), ex);
+                }
+                if (skip == null || !skipped(e)) {
+                    return e;
+                }
+                continue;
+            }
+            BinlogStore.StoredFile next = store.next(file);
+            if (next == null || reader.position() < file.visibleEnd) {
+                return null;
+            }
+            store.pin(next);
+            close(false);
+            file = next;
+            open(BinlogFileReader.MAGIC_LENGTH);
+        }
+        return null;
+    }
+
+    /** Tracks transactions and says whether this event belongs to one the reader already has. */
+    private boolean skipped(PositionedEvent e) {
+        TransactionTracker.Step step = tracker.accept(e.event());
+        switch (step.role()) {
+            case START -> {
+                skipping = tracker.currentGtid() != null && skip.contains(tracker.currentGtid());
+                return skipping;
+            }
+            case MIDDLE -> {
+                return skipping;
+            }
+            case END -> {
+                boolean s = skipping;
+                skipping = false;
+                return s;
+            }
+            default -> {
+                skipping = false;
+                return e.event().type() == EventType.HEARTBEAT;
+            }
+        }
+    }
+
+    private void close(boolean last) throws IOException {
+        try {
+            channel.close();
+        } finally {
+            store.unpin(file);
+            if (last) {
+                closed = true;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            close(true);
+        }
+    }
+}

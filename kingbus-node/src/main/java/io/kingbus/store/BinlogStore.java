@@ -1,0 +1,910 @@
+package io.kingbus.store;
+
+import io.kingbus.binlog.BinlogEvent;
+import io.kingbus.binlog.BinlogFileReader;
+import io.kingbus.binlog.BinlogFormatException;
+import io.kingbus.binlog.ChecksumType;
+import io.kingbus.binlog.EventType;
+import io.kingbus.binlog.FormatDescription;
+import io.kingbus.binlog.PositionedEvent;
+import io.kingbus.binlog.PreviousGtidsEvent;
+import io.kingbus.binlog.RotateEvent;
+import io.kingbus.binlog.TransactionTracker;
+import io.kingbus.gtid.Gtid;
+import io.kingbus.gtid.GtidSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The binlog store: a primary's binlog kept event for event in binlog-format files with the primary's
+ * names and positions (so mysqlbinlog reads them), plus a RocksDB index.
+ *
+ * <p>One writer appends batches of events as a primary's dump stream delivers them; appends are
+ * idempotent by position, so replayed batches and resent transactions are no-ops. Readers see only
+ * complete transactions, tail the store without polling, and seek by GTID set or file:pos.
+ *
+ * <p>Crash safety: events are written to the file before the index records them; on open, the last file
+ * is re-scanned from the indexed end, complete transactions are indexed, and a torn tail is truncated.
+ */
+public final class BinlogStore implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BinlogStore.class);
+    private static final long MASK32 = 0xffffffffL;
+    private static final int WRITE_BUFFER = 1 << 20;
+
+    private final Path binlogDir;
+    private final StoreIndex index;
+    private final StoreOptions options;
+    private final Object writeLock = new Object();
+    private final Object commitSignal = new Object();
+    private final CopyOnWriteArrayList<StoredFile> files = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Runnable> commitListeners = new CopyOnWriteArrayList<>();
+    private final Map<Integer, Integer> pins = new HashMap<>();
+
+    // Writer state, guarded by writeLock.
+    private GtidSet executed;
+    private GtidSet purged;
+    private StoredFile cursor;
+    private TransactionTracker tracker;
+    private long trxStart;
+    private long recoveryTag;
+    private final ByteBuffer pending = ByteBuffer.allocate(WRITE_BUFFER);
+    private long pendingStart;
+    private FileChannel writeChannel;
+    private StoreIndex.Batch batch;
+
+    // Published state, read by readers without the write lock.
+    private volatile GtidSet executedSnapshot;
+    private volatile GtidSet purgedSnapshot;
+    private volatile long commitVersion;
+    private volatile boolean closed;
+
+    /** One binlog file. Fields other than visibleEnd belong to the writer. */
+    static final class StoredFile {
+        final int sequence;
+        final String name;
+        final Path path;
+        final long createdMillis;
+        volatile long visibleEnd;
+        long committedEnd;
+        long writtenEnd;
+        GtidSet previousGtids = GtidSet.empty();
+        Gtid firstGtid;
+        Gtid lastGtid;
+        int checksumCode;
+        long transactions;
+
+        StoredFile(int sequence, String name, Path path, long createdMillis, long end) {
+            this.sequence = sequence;
+            this.name = name;
+            this.path = path;
+            this.createdMillis = createdMillis;
+            this.visibleEnd = end;
+            this.committedEnd = end;
+            this.writtenEnd = end;
+        }
+
+        BinlogFileInfo info() {
+            return new BinlogFileInfo(sequence, name, committedEnd, previousGtids.copy(), firstGtid, lastGtid,
+                    createdMillis, checksumCode, transactions);
+        }
+
+        BinlogFileInfo publishedInfo() {
+            synchronized (this) {
+                return new BinlogFileInfo(sequence, name, visibleEnd, previousGtids.copy(), firstGtid, lastGtid,
+                        createdMillis, checksumCode, transactions);
+            }
+        }
+    }
+
+    private BinlogStore(Path dir, StoreOptions options) throws IOException {
+        this.options = options;
+        this.binlogDir = dir.resolve("binlog");
+        Files.createDirectories(binlogDir);
+        Files.createDirectories(dir.resolve("index"));
+        this.index = new StoreIndex(dir.resolve("index"));
+        try {
+            this.executed = index.executed();
+            this.purged = index.purged();
+            this.recoveryTag = index.tag();
+            recover();
+        } catch (RuntimeException | IOException e) {
+            index.close();
+            throw e;
+        }
+        publish();
+    }
+
+    /** Opens (creating if needed) the store under {@code dir}, recovering from any crash. */
+    public static BinlogStore open(Path dir, StoreOptions options) throws IOException {
+        return new BinlogStore(dir, options);
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    private void recover() throws IOException {
+        List<BinlogFileInfo> indexed = index.files();
+        List<String> onDisk;
+        try (Stream<Path> s = Files.list(binlogDir)) {
+            onDisk = new ArrayList<>(s.map(p -> p.getFileName().toString()).toList());
+        }
+        StoreIndex.Batch fix = index.batch();
+        try {
+            boolean prefix = true;
+            for (BinlogFileInfo info : indexed) {
+                Path path = binlogDir.resolve(info.name());
+                if (!onDisk.remove(info.name())) {
+                    if (prefix) { // a purge that stopped between the index update and the deletes
+                        log.info("binlog file {} was being purged; dropping it from the index", info.name());
+                        fix.deleteFile(info.sequence());
+                        fix.deleteTransactionsFrom(info.sequence(), 0, gtidsOf(info.sequence(), 0));
+                        continue;
+                    }
+                    throw new StoreException("binlog file " + path + " is missing but indexed; the store is damaged");
+                }
+                prefix = false;
+                StoredFile f = new StoredFile(info.sequence(), info.name(), path, info.createdMillis(), info.endPosition());
+                f.previousGtids = info.previousGtids();
+                f.firstGtid = info.firstGtid();
+                f.lastGtid = info.lastGtid();
+                f.checksumCode = info.checksumCode();
+                f.transactions = info.transactions();
+                files.add(f);
+            }
+            for (String stray : onDisk) { // created, never indexed: holds nothing acknowledged
+                log.info("removing binlog file {} that the index never recorded", stray);
+                Files.delete(binlogDir.resolve(stray));
+            }
+            index.write(fix, true);
+        } finally {
+            fix.close();
+        }
+        for (int i = 0; i < files.size() - 1; i++) {
+            StoredFile f = files.get(i);
+            long size = Files.size(f.path);
+            if (size < f.committedEnd) {
+                throw new StoreException("binlog file " + f.name + " is " + size + " bytes but " + f.committedEnd
+                        + " are indexed; the store is damaged");
+            }
+        }
+        if (!files.isEmpty()) {
+            cursor = files.get(files.size() - 1);
+            recoverTail(cursor);
+            pendingStart = cursor.writtenEnd;
+        }
+    }
+
+    private List<Gtid> gtidsOf(int sequence, long from) {
+        List<Gtid> out = new ArrayList<>();
+        for (StoreIndex.TrxRecord t : index.transactionsFrom(sequence, from)) {
+            if (t.gtid() != null) {
+                out.add(t.gtid());
+            }
+        }
+        return out;
+    }
+
+    /** Re-indexes what the last file holds past its indexed end and truncates a torn tail. */
+    private void recoverTail(StoredFile f) throws IOException {
+        long size = Files.size(f.path);
+        long from = f.committedEnd;
+        batch = index.batch();
+        try {
+            if (size < f.committedEnd) {
+                log.warn("binlog file {} is {} bytes but {} are indexed (lost writes); re-indexing it from the start",
+                        f.name, size, f.committedEnd);
+                List<Gtid> lost = gtidsOf(f.sequence, 0);
+                batch.deleteTransactionsFrom(f.sequence, 0, lost);
+                GtidSet lostSet = GtidSet.empty();
+                lost.forEach(lostSet::add);
+                executed = executed.subtract(lostSet);
+                from = BinlogFileReader.MAGIC_LENGTH;
+                f.committedEnd = from;
+                f.firstGtid = null;
+                f.lastGtid = null;
+                f.transactions = 0;
+            }
+            tracker = new TransactionTracker(ChecksumType.ofCode(f.checksumCode));
+            long good = from;
+            int recovered = 0;
+            String damage = null;
+            try (FileChannel ch = FileChannel.open(f.path, StandardOpenOption.READ)) {
+                if (size >= BinlogFileReader.MAGIC_LENGTH) {
+                    BinlogFileReader r = BinlogFileReader.over(ch, f.name, size, from);
+                    PositionedEvent pe;
+                    while ((pe = r.next()) != null) {
+                        TransactionTracker.Step step = tracker.accept(pe.event());
+                        noteEvent(f, pe.event(), pe.position(), step);
+                        if (step.atBoundary()) {
+                            good = pe.endPosition();
+                            recovered++;
+                        }
+                    }
+                } else {
+                    damage = "no magic number";
+                }
+            } catch (BinlogFormatException e) {
+                damage = e.getMessage();
+            }
+            f.committedEnd = good;
+            f.writtenEnd = good;
+            f.visibleEnd = good;
+            tracker.reset();
+            if (size > good || damage != null) {
+                try (FileChannel ch = FileChannel.open(f.path, StandardOpenOption.WRITE)) {
+                    if (size < BinlogFileReader.MAGIC_LENGTH) {
+                        ch.write(ByteBuffer.wrap(BinlogFileReader.MAGIC), 0);
+                    }
+                    ch.truncate(good);
+                    ch.force(true);
+                }
+                log.warn("binlog file {}: truncated torn tail at {} ({} bytes dropped){}", f.name, good,
+                        Math.max(0, size - good), damage == null ? "" : ": " + damage);
+            }
+            if (recovered > 0) {
+                log.info("binlog file {}: recovered {} complete units after indexed end {}, executed {}",
+                        f.name, recovered, from, executed);
+            }
+            batch.putFile(f.info());
+            batch.putExecuted(executed);
+            index.write(batch, true);
+        } finally {
+            batch.close();
+            batch = null;
+        }
+    }
+
+    // ---------------------------------------------------------------- append
+
+    /**
+     * Appends events received from a primary's dump stream, in order.
+     *
+     * @param file   the binlog file the first event of the batch belongs to (the proposer tracks it from
+     *               the rotate events); a name the store lacks starts a new file after the last one
+     * @param events whole events, with the checksum the primary's files use; fake ROTATE and format-only
+     *               FORMAT_DESCRIPTION events (log_pos 0) steer the position, heartbeats are ignored
+     * @param tag    an opaque number the caller attaches (a raft index): {@link #recoveryTag()} returns the
+     *               tag of the last batch that completed a transaction, from which re-applying is safe
+     * @throws StoreConflictException when an event does not continue the stored stream; the events before
+     *                                it are stored, the rest of the batch is not
+     */
+    public AppendResult append(String file, List<byte[]> events, long tag) {
+        synchronized (writeLock) {
+            ensureOpen();
+            batch = index.batch();
+            int appended = 0;
+            int skipped = 0;
+            boolean committed = false;
+            try {
+                selectFile(file);
+                for (byte[] raw : events) {
+                    BinlogEvent event;
+                    try {
+                        event = BinlogEvent.of(raw);
+                    } catch (BinlogFormatException e) {
+                        throw new StoreConflictException("malformed event in batch: " + e.getMessage());
+                    }
+                    int outcome = appendOne(event);
+                    if (outcome == 0) {
+                        skipped++;
+                    } else {
+                        appended++;
+                        committed |= outcome == 2;
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing binlog file " + (cursor == null ? "?" : cursor.name), e);
+            } finally {
+                try {
+                    if (committed) {
+                        recoveryTag = tag;
+                        batch.putTag(tag);
+                    }
+                    commitBatch();
+                } finally {
+                    batch.close();
+                    batch = null;
+                }
+            }
+            return new AppendResult(appended, skipped, cursor == null ? null : cursor.name,
+                    cursor == null ? 0 : cursor.committedEnd);
+        }
+    }
+
+    /** Convenience for a batch that starts with a fake rotate naming its file. */
+    public AppendResult append(List<byte[]> events, long tag) {
+        return append(null, events, tag);
+    }
+
+    private void selectFile(String file) throws IOException {
+        if (file == null || (cursor != null && cursor.name.equals(file))) {
+            return;
+        }
+        StoredFile known = byName(file);
+        if (known != null) {
+            cursor = known;
+        } else {
+            startNewFile(file);
+        }
+    }
+
+    /** Returns 0 when skipped, 1 when written, 2 when written and a transaction or unit completed. */
+    private int appendOne(BinlogEvent event) throws IOException {
+        int type = event.type();
+        if (EventType.isHeartbeat(type)) {
+            return 0;
+        }
+        if (event.logPos() == 0) {
+            if (type == EventType.ROTATE) {
+                ChecksumType cs = event.checksumMatches(ChecksumType.CRC32) ? ChecksumType.CRC32 : ChecksumType.OFF;
+                RotateEvent rotate = RotateEvent.decode(event, cs);
+                StoredFile known = byName(rotate.nextFile());
+                if (known != null) {
+                    cursor = known;
+                } else if (rotate.position() != BinlogFileReader.MAGIC_LENGTH) {
+                    throw new StoreConflictException("rotate to unknown file " + rotate.nextFile() + " at position "
+                            + rotate.position() + ": a new file must start at position 4");
+                } else {
+                    startNewFile(rotate.nextFile());
+                }
+                return 0;
+            }
+            if (type == EventType.FORMAT_DESCRIPTION) {
+                return 0; // format-only copy sent when a dump starts mid-file
+            }
+            throw new StoreConflictException(event.typeName() + " event without a position (log_pos 0)");
+        }
+        StoredFile f = cursor;
+        if (f == null) {
+            throw new StoreConflictException("the store is empty and the stream did not name its first file");
+        }
+        long length = event.length();
+        long position = positionOf(event, f);
+        if (position >= BinlogFileReader.MAGIC_LENGTH && position + length <= f.committedEnd) {
+            if (type == EventType.ROTATE && !event.isArtificial()) {
+                StoredFile next = next(f);
+                if (next != null) {
+                    cursor = next; // replaying across a rotation
+                }
+            }
+            return 0;
+        }
+        if (f != last()) {
+            throw new StoreConflictException("event " + event.typeName() + " at " + f.name + ":" + position
+                    + " would extend " + f.name + ", which is complete at " + f.committedEnd);
+        }
+        if (position == f.committedEnd && f.writtenEnd > f.committedEnd) {
+            discardPartial(f, "transaction resent from its start");
+        }
+        if (position != f.writtenEnd) {
+            throw new StoreConflictException("event " + event.typeName() + " at " + f.name + ":" + position
+                    + " does not continue the file, which ends at " + f.writtenEnd);
+        }
+        if (position == BinlogFileReader.MAGIC_LENGTH && type != EventType.FORMAT_DESCRIPTION) {
+            throw new StoreConflictException(f.name + " must begin with FORMAT_DESCRIPTION, got " + event.typeName());
+        }
+        ChecksumType checksum = event.checksumIn(tracker.checksum());
+        if (!event.checksumMatches(checksum)) {
+            throw new StoreConflictException("checksum mismatch in " + event.typeName() + " event for " + f.name
+                    + ":" + position);
+        }
+        TransactionTracker.Step step;
+        try {
+            step = tracker.accept(event);
+        } catch (BinlogFormatException e) {
+            throw new StoreConflictException("undecodable " + event.typeName() + " event for " + f.name + ":"
+                    + position + ": " + e.getMessage());
+        }
+        write(event.bytes());
+        noteEvent(f, event, position, step);
+        if (type == EventType.ROTATE && step.atBoundary()) {
+            RotateEvent rotate = RotateEvent.decode(event, checksum);
+            startNewFile(rotate.nextFile());
+        }
+        return step.atBoundary() ? 2 : 1;
+    }
+
+    /** Updates file metadata and the pending index for one stored event. */
+    private void noteEvent(StoredFile f, BinlogEvent event, long position, TransactionTracker.Step step) {
+        long end = position + event.length();
+        f.writtenEnd = end;
+        if (step.role() == TransactionTracker.Role.START) {
+            trxStart = position;
+        }
+        if (!step.atBoundary()) {
+            return;
+        }
+        int type = event.type();
+        if (type == EventType.FORMAT_DESCRIPTION) {
+            f.checksumCode = FormatDescription.checksumOf(event).code();
+        } else if (type == EventType.PREVIOUS_GTIDS) {
+            GtidSet previous = PreviousGtidsEvent.decode(event, ChecksumType.ofCode(f.checksumCode)).gtids();
+            synchronized (f) {
+                f.previousGtids = previous;
+            }
+            executed.addAll(previous);
+            if (sequenceIsFirst(f)) {
+                purged = previous.copy(); // nothing before the first file is stored
+                batch.putPurged(purged);
+            }
+        }
+        if (step.role() == TransactionTracker.Role.END) {
+            Gtid gtid = step.completedGtid();
+            batch.putTransaction(f.sequence, trxStart, end, gtid);
+            synchronized (f) {
+                f.transactions++;
+                if (gtid != null) {
+                    executed.add(gtid);
+                    if (f.firstGtid == null) {
+                        f.firstGtid = gtid;
+                    }
+                    f.lastGtid = gtid;
+                }
+            }
+            batch.putExecuted(executed);
+        }
+        f.committedEnd = end;
+        batch.putFile(f.info());
+    }
+
+    private boolean sequenceIsFirst(StoredFile f) {
+        return !files.isEmpty() && files.get(0) == f;
+    }
+
+    private long positionOf(BinlogEvent event, StoredFile f) {
+        long length = event.length();
+        if (((f.writtenEnd + length) & MASK32) == event.logPos()) {
+            return f.writtenEnd;
+        }
+        // The header's 32-bit log_pos wraps in files over 4 GiB: take the latest offset it can denote.
+        long low = (event.logPos() - length) & MASK32;
+        long candidate = (f.writtenEnd & ~MASK32) | low;
+        if (candidate > f.writtenEnd) {
+            candidate -= 1L << 32;
+        }
+        return candidate;
+    }
+
+    private void startNewFile(String name) throws IOException {
+        if (name == null || name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")
+                || name.length() > 255) {
+            throw new StoreConflictException("unusable binlog file name '" + name + "'");
+        }
+        StoredFile previous = last();
+        if (previous != null && precedes(name, previous.name)) {
+            throw new StoreConflictException("binlog file " + name + " would come after " + previous.name
+                    + " but sorts before it (purged or foreign)");
+        }
+        if (previous != null && previous.writtenEnd > previous.committedEnd) {
+            discardPartial(previous, "rotation to " + name + " abandoned it");
+        }
+        commitBatch(); // the previous file is final in the index before the new one exists
+        int sequence = previous == null ? 1 : previous.sequence + 1;
+        Path path = binlogDir.resolve(name);
+        closeWriteChannel();
+        writeChannel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.READ);
+        writeChannel.write(ByteBuffer.wrap(BinlogFileReader.MAGIC), 0);
+        StoredFile f = new StoredFile(sequence, name, path, System.currentTimeMillis(), BinlogFileReader.MAGIC_LENGTH);
+        f.checksumCode = previous == null ? 0 : previous.checksumCode;
+        files.add(f);
+        pendingStart = BinlogFileReader.MAGIC_LENGTH;
+        cursor = f;
+        tracker = new TransactionTracker(ChecksumType.ofCode(f.checksumCode));
+        batch.putFile(f.info());
+        log.info("binlog file {} started (store file #{})", name, sequence);
+    }
+
+    private void discardPartial(StoredFile f, String why) throws IOException {
+        flushWrites();
+        channel().truncate(f.committedEnd);
+        log.info("binlog file {}: discarded {} bytes of an incomplete transaction at {} ({})", f.name,
+                f.writtenEnd - f.committedEnd, f.committedEnd, why);
+        f.writtenEnd = f.committedEnd;
+        pendingStart = f.committedEnd;
+        tracker.reset();
+    }
+
+    private void write(byte[] bytes) throws IOException {
+        if (pending.position() + bytes.length > pending.capacity()) {
+            flushWrites();
+        }
+        if (bytes.length > pending.capacity()) {
+            writeFully(ByteBuffer.wrap(bytes), pendingStart);
+            pendingStart += bytes.length;
+        } else {
+            pending.put(bytes);
+        }
+    }
+
+    private void flushWrites() throws IOException {
+        if (pending.position() == 0) {
+            return;
+        }
+        pending.flip();
+        int n = pending.remaining();
+        writeFully(pending, pendingStart);
+        pendingStart += n;
+        pending.clear();
+    }
+
+    private void writeFully(ByteBuffer buf, long at) throws IOException {
+        FileChannel ch = channel();
+        long p = at;
+        while (buf.hasRemaining()) {
+            p += ch.write(buf, p);
+        }
+    }
+
+    private FileChannel channel() throws IOException {
+        if (writeChannel == null) {
+            writeChannel = FileChannel.open(last().path, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        }
+        return writeChannel;
+    }
+
+    private void closeWriteChannel() throws IOException {
+        if (writeChannel != null) {
+            flushWrites();
+            writeChannel.close();
+            writeChannel = null;
+        }
+    }
+
+    /** Makes everything written so far durable (as configured) and visible to readers. */
+    private void commitBatch() {
+        try {
+            flushWrites();
+            if (options.fsync() && writeChannel != null) {
+                writeChannel.force(false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing binlog file " + (cursor == null ? "?" : cursor.name), e);
+        }
+        index.write(batch, options.fsync());
+        batch.close();
+        batch = index.batch();
+        publish();
+    }
+
+    private void publish() {
+        for (StoredFile f : files) {
+            if (f.visibleEnd != f.committedEnd) {
+                synchronized (f) {
+                    f.visibleEnd = f.committedEnd;
+                }
+            }
+        }
+        executedSnapshot = executed.copy();
+        purgedSnapshot = purged.copy();
+        synchronized (commitSignal) {
+            commitVersion++;
+            commitSignal.notifyAll();
+        }
+        for (Runnable listener : commitListeners) {
+            try {
+                listener.run();
+            } catch (RuntimeException e) {
+                log.warn("commit listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /** GTIDs of every complete transaction stored, plus those before the first stored file. */
+    public GtidSet executedGtids() {
+        return executedSnapshot.copy();
+    }
+
+    /** GTIDs before the first stored file: no longer (or never) available here. */
+    public GtidSet purgedGtids() {
+        return purgedSnapshot.copy();
+    }
+
+    /** Re-applying batches from this tag on (inclusive) after a restart restores everything. -1 if none. */
+    public long recoveryTag() {
+        synchronized (writeLock) {
+            return recoveryTag;
+        }
+    }
+
+    public List<BinlogFileInfo> files() {
+        List<BinlogFileInfo> out = new ArrayList<>();
+        for (StoredFile f : files) {
+            out.add(f.publishedInfo());
+        }
+        return out;
+    }
+
+    /** The visible end: last file and the end of its last complete transaction, or null when empty. */
+    public BinlogFileInfo lastFile() {
+        StoredFile f = last();
+        return f == null ? null : f.publishedInfo();
+    }
+
+    /** Bytes stored (visible), across all files. */
+    public long sizeBytes() {
+        long total = 0;
+        for (StoredFile f : files) {
+            total += f.visibleEnd;
+        }
+        return total;
+    }
+
+    /** Where a GTID's transaction is stored, or null. */
+    public StoredPosition locate(Gtid gtid) {
+        StoreIndex.Location l = index.locate(gtid);
+        if (l == null) {
+            return null;
+        }
+        StoredFile f = bySequence(l.sequence());
+        return f == null || l.end() > f.visibleEnd ? null : new StoredPosition(f.name, l.start());
+    }
+
+    /** Calls the listener (on the writer's thread; it must not block) after every batch becomes visible. */
+    public void addCommitListener(Runnable listener) {
+        commitListeners.add(listener);
+    }
+
+    public void removeCommitListener(Runnable listener) {
+        commitListeners.remove(listener);
+    }
+
+    // ---------------------------------------------------------------- readers
+
+    /** Reads from file:pos (an event boundary; position 4 starts with the FORMAT_DESCRIPTION). */
+    public BinlogReader openReader(String file, long position) throws IOException {
+        StoredFile f;
+        synchronized (writeLock) {
+            ensureOpen();
+            f = byName(file);
+            if (f == null) {
+                StoredFile first = files.isEmpty() ? null : files.get(0);
+                if (first != null && precedes(file, first.name)) {
+                    throw new PurgedException("binlog file " + file + " was purged; the oldest stored is " + first.name);
+                }
+                throw new StoreException("could not find binlog file " + file);
+            }
+            if (position < BinlogFileReader.MAGIC_LENGTH || position > f.visibleEnd) {
+                throw new StoreException("position " + position + " is outside " + file + " (4.." + f.visibleEnd + ")");
+            }
+            pin(f);
+        }
+        try {
+            checkBoundary(f, position);
+            return new BinlogReader(this, f, position, null);
+        } catch (IOException | RuntimeException e) {
+            unpin(f);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads from the first file a reader with {@code have} needs (the latest whose PREVIOUS_GTIDS ⊆ have,
+     * as MySQL chooses), skipping the transactions {@code have} contains.
+     */
+    public BinlogReader openReader(GtidSet have) throws IOException {
+        StoredFile start = null;
+        synchronized (writeLock) {
+            ensureOpen();
+            if (!have.containsAll(purged)) {
+                throw new PurgedException("the reader's GTID set " + have + " lacks purged GTIDs "
+                        + purged.subtract(have));
+            }
+            for (int i = files.size() - 1; i >= 0; i--) {
+                if (have.containsAll(files.get(i).previousGtids)) {
+                    start = files.get(i);
+                    break;
+                }
+            }
+            if (start == null) {
+                if (files.isEmpty()) {
+                    throw new StoreException("the store is empty");
+                }
+                start = files.get(0);
+            }
+            pin(start);
+        }
+        return new BinlogReader(this, start, BinlogFileReader.MAGIC_LENGTH, have.copy());
+    }
+
+    /** A position must start an event: check it against the transaction index and the event headers. */
+    private void checkBoundary(StoredFile f, long position) throws IOException {
+        if (position == BinlogFileReader.MAGIC_LENGTH || position == f.visibleEnd) {
+            return;
+        }
+        StoreIndex.TrxRecord trx = index.transactionAtOrBefore(f.sequence, position);
+        if (trx != null && (trx.start() == position || trx.end() == position)) {
+            return;
+        }
+        long walk = trx != null && position < trx.end() ? trx.start()
+                : trx != null ? trx.end() : BinlogFileReader.MAGIC_LENGTH;
+        try (FileChannel ch = FileChannel.open(f.path, StandardOpenOption.READ)) {
+            BinlogFileReader r = BinlogFileReader.over(ch, f.name, f.visibleEnd, walk);
+            while (r.position() < position) {
+                if (r.next() == null) {
+                    break;
+                }
+            }
+            if (r.position() != position) {
+                throw new StoreException("position " + position + " in " + f.name + " is not the start of an event");
+            }
+        } catch (BinlogFormatException e) {
+            throw new StoreCorruptionException(e.getMessage(), e);
+        }
+    }
+
+    StoredFile next(StoredFile f) {
+        int i = files.indexOf(f);
+        return i >= 0 && i + 1 < files.size() ? files.get(i + 1) : null;
+    }
+
+    boolean isPurged(StoredFile f) {
+        return !files.contains(f);
+    }
+
+    long commitVersion() {
+        return commitVersion;
+    }
+
+    /** Waits until a batch after {@code seenVersion} is visible, or the timeout passes. */
+    boolean awaitCommit(long seenVersion, long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (commitSignal) {
+            while (commitVersion == seenVersion && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(commitSignal, left);
+            }
+        }
+        return true;
+    }
+
+    void pin(StoredFile f) {
+        synchronized (pins) {
+            pins.merge(f.sequence, 1, Integer::sum);
+        }
+    }
+
+    void unpin(StoredFile f) {
+        synchronized (pins) {
+            pins.computeIfPresent(f.sequence, (k, v) -> v == 1 ? null : v - 1);
+        }
+    }
+
+    // ---------------------------------------------------------------- retention
+
+    /**
+     * Purges whole files from the oldest on while the store is over its size limit or a file is older than
+     * the age limit. Never the last file, nor a file a reader uses (or any file after it).
+     *
+     * @return the names of the purged files
+     */
+    public List<String> purge() throws IOException {
+        return purge(options.retainBytes(), options.retainDuration() == null ? 0
+                : System.currentTimeMillis() - options.retainDuration().toMillis());
+    }
+
+    /** Purges as {@link #purge()} does, with explicit limits (0 means no limit). */
+    public List<String> purge(long retainBytes, long olderThanMillis) throws IOException {
+        List<String> purgedNames = new ArrayList<>();
+        synchronized (writeLock) {
+            ensureOpen();
+            long total = sizeBytes();
+            while (files.size() > 1) {
+                StoredFile oldest = files.get(0);
+                boolean tooBig = retainBytes > 0 && total > retainBytes;
+                boolean tooOld = olderThanMillis > 0 && oldest.createdMillis < olderThanMillis;
+                if (!tooBig && !tooOld) {
+                    break;
+                }
+                synchronized (pins) {
+                    if (pins.containsKey(oldest.sequence)) {
+                        log.info("binlog file {} not purged: a reader is using it", oldest.name);
+                        break;
+                    }
+                    files.remove(0);
+                }
+                StoredFile newFirst = files.get(0);
+                purged = newFirst.previousGtids.copy();
+                StoreIndex.Batch b = index.batch();
+                try {
+                    b.deleteFile(oldest.sequence);
+                    b.deleteTransactionsFrom(oldest.sequence, 0, gtidsOf(oldest.sequence, 0));
+                    b.putPurged(purged);
+                    index.write(b, true);
+                } finally {
+                    b.close();
+                }
+                Files.deleteIfExists(oldest.path);
+                total -= oldest.visibleEnd;
+                purgedNames.add(oldest.name);
+                log.info("purged binlog file {} ({} bytes); purged GTIDs now {}", oldest.name, oldest.visibleEnd, purged);
+            }
+            purgedSnapshot = purged.copy();
+        }
+        return purgedNames;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private StoredFile last() {
+        return files.isEmpty() ? null : files.get(files.size() - 1);
+    }
+
+    private StoredFile byName(String name) {
+        for (int i = files.size() - 1; i >= 0; i--) {
+            if (files.get(i).name.equals(name)) {
+                return files.get(i);
+            }
+        }
+        return null;
+    }
+
+    private StoredFile bySequence(int sequence) {
+        for (StoredFile f : files) {
+            if (f.sequence == sequence) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** MySQL names files base.NNNNNN; a shorter number or earlier text means an earlier file. */
+    private static boolean precedes(String a, String b) {
+        return a.length() != b.length() ? a.length() < b.length() : a.compareTo(b) < 0;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new StoreException("the binlog store is closed");
+        }
+    }
+
+    /** fsyncs the current file and the index, whatever the fsync option says. */
+    public void sync() throws IOException {
+        synchronized (writeLock) {
+            ensureOpen();
+            flushWrites();
+            if (writeChannel != null) {
+                writeChannel.force(false);
+            }
+            index.flush();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                closeWriteChannel();
+            } finally {
+                index.close();
+                synchronized (commitSignal) {
+                    commitSignal.notifyAll();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package io.kingbus.store;
+
+import io.kingbus.gtid.Gtid;
+import io.kingbus.gtid.GtidSet;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The RocksDB index beside the binlog files. Keys (big-endian, so they sort in file/position order):
+ * <ul>
+ *   <li>{@code F seq} → file metadata</li>
+ *   <li>{@code T seq pos} → a transaction starting at pos: its end and GTID (file:pos lookups)</li>
+ *   <li>{@code G sid gno} → file seq, start and end of that GTID's transaction</li>
+ *   <li>{@code M name} → executed set, purged set, recovery tag</li>
+ * </ul>
+ */
+final class StoreIndex implements AutoCloseable {
+    private static final byte FILE = 'F';
+    private static final byte TRX = 'T';
+    private static final byte GTID = 'G';
+    private static final byte META = 'M';
+    private static final byte[] EXECUTED = metaKey("executed");
+    private static final byte[] PURGED = metaKey("purged");
+    private static final byte[] TAG = metaKey("recovery-tag");
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final RocksDB db;
+    private final Options options;
+    private final WriteOptions syncWrite;
+    private final WriteOptions plainWrite;
+
+    /** A location in the files: sequence, start and end position. */
+    record Location(int sequence, long start, long end) {
+    }
+
+    /** A transaction record: where it ends, and its GTID (null for anonymous). */
+    record TrxRecord(long start, long end, Gtid gtid) {
+    }
+
+    StoreIndex(Path dir) {
+        options = new Options().setCreateIfMissing(true).setKeepLogFileNum(3).setMaxTotalWalSize(64L << 20);
+        syncWrite = new WriteOptions().setSync(true);
+        plainWrite = new WriteOptions();
+        try {
+            db = RocksDB.open(options, dir.toString());
+        } catch (RocksDBException e) {
+            options.close();
+            throw new StoreException("cannot open the index at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Collects the index changes of one append batch; written atomically by {@link #write}. */
+    final class Batch implements AutoCloseable {
+        final WriteBatch batch = new WriteBatch();
+        boolean empty = true;
+
+        void putFile(BinlogFileInfo info) {
+            put(fileKey(info.sequence()), encodeFile(info));
+        }
+
+        void deleteFile(int sequence) {
+            delete(fileKey(sequence));
+        }
+
+        void putTransaction(int sequence, long start, long end, Gtid gtid) {
+            ByteBuffer v = ByteBuffer.allocate(8 + 1 + 24);
+            v.putLong(end);
+            if (gtid != null) {
+                v.put((byte) 1).putLong(gtid.sid().getMostSignificantBits())
+                        .putLong(gtid.sid().getLeastSignificantBits()).putLong(gtid.gno());
+            } else {
+                v.put((byte) 0);
+            }
+            put(trxKey(sequence, start), java.util.Arrays.copyOf(v.array(), v.position()));
+            if (gtid != null) {
+                put(gtidKey(gtid), ByteBuffer.allocate(20).putInt(sequence).putLong(start).putLong(end).array());
+            }
+        }
+
+        void deleteTransactionsFrom(int sequence, long fromPosition, List<Gtid> gtids) {
+            try {
+                batch.deleteRange(trxKey(sequence, fromPosition), trxKey(sequence + 1, 0));
+                for (Gtid g : gtids) {
+                    batch.delete(gtidKey(g));
+                }
+            } catch (RocksDBException e) {
+                throw new StoreException("index batch: " + e.getMessage(), e);
+            }
+            empty = false;
+        }
+
+        void putExecuted(GtidSet set) {
+            put(EXECUTED, set.encode());
+        }
+
+        void putPurged(GtidSet set) {
+            put(PURGED, set.encode());
+        }
+
+        void putTag(long tag) {
+            put(TAG, ByteBuffer.allocate(8).putLong(tag).array());
+        }
+
+        private void put(byte[] k, byte[] v) {
+            try {
+                batch.put(k, v);
+            } catch (RocksDBException e) {
+                throw new StoreException("index batch: " + e.getMessage(), e);
+            }
+            empty = false;
+        }
+
+        private void delete(byte[] k) {
+            try {
+                batch.delete(k);
+            } catch (RocksDBException e) {
+                throw new StoreException("index batch: " + e.getMessage(), e);
+            }
+            empty = false;
+        }
+
+        @Override
+        public void close() {
+            batch.close();
+        }
+    }
+
+    Batch batch() {
+        return new Batch();
+    }
+
+    void write(Batch b, boolean sync) {
+        if (b.empty) {
+            return;
+        }
+        try {
+            db.write(sync ? syncWrite : plainWrite, b.batch);
+        } catch (RocksDBException e) {
+            throw new StoreException("index write failed: " + e.getMessage(), e);
+        }
+    }
+
+    List<BinlogFileInfo> files() {
+        List<BinlogFileInfo> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seek(new byte[] {FILE}); it.isValid() && it.key()[0] == FILE; it.next()) {
+                out.add(decodeFile(it.key(), it.value()));
+            }
+        }
+        return out;
+    }
+
+    GtidSet executed() {
+        return readSet(EXECUTED);
+    }
+
+    GtidSet purged() {
+        return readSet(PURGED);
+    }
+
+    long tag() {
+        byte[] v = get(TAG);
+        return v == null ? -1 : ByteBuffer.wrap(v).getLong();
+    }
+
+    Location locate(Gtid gtid) {
+        byte[] v = get(gtidKey(gtid));
+        if (v == null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(v);
+        return new Location(b.getInt(), b.getLong(), b.getLong());
+    }
+
+    /** The last transaction of a file that starts at or before a position, or null. */
+    TrxRecord transactionAtOrBefore(int sequence, long position) {
+        try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(ro)) {
+            it.seekForPrev(trxKey(sequence, position));
+            if (!it.isValid()) {
+                return null;
+            }
+            ByteBuffer k = ByteBuffer.wrap(it.key());
+            if (k.get() != TRX || k.getInt() != sequence) {
+                return null;
+            }
+            return decodeTrx(k.getLong(), it.value());
+        }
+    }
+
+    /** The transactions of a file from a position on, in order (recovery and purge). */
+    List<TrxRecord> transactionsFrom(int sequence, long position) {
+        List<TrxRecord> out = new ArrayList<>();
+        byte[] upper = trxKey(sequence + 1, 0);
+        try (Slice bound = new Slice(upper); ReadOptions ro = new ReadOptions().setIterateUpperBound(bound);
+             RocksIterator it = db.newIterator(ro)) {
+            for (it.seek(trxKey(sequence, position)); it.isValid(); it.next()) {
+                ByteBuffer k = ByteBuffer.wrap(it.key());
+                k.get();
+                k.getInt();
+                out.add(decodeTrx(k.getLong(), it.value()));
+            }
+        }
+        return out;
+    }
+
+    private static TrxRecord decodeTrx(long start, byte[] value) {
+        ByteBuffer v = ByteBuffer.wrap(value);
+        long end = v.getLong();
+        Gtid gtid = v.get() == 1 ? new Gtid(new UUID(v.getLong(), v.getLong()), v.getLong()) : null;
+        return new TrxRecord(start, end, gtid);
+    }
+
+    private GtidSet readSet(byte[] key) {
+        byte[] v = get(key);
+        return v == null ? GtidSet.empty() : GtidSet.decode(v);
+    }
+
+    private byte[] get(byte[] key) {
+        try {
+            return db.get(key);
+        } catch (RocksDBException e) {
+            throw new StoreException("index read failed: " + e.getMessage(), e);
+        }
+    }
+
+    void flush() {
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            throw new StoreException("index sync failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] metaKey(String name) {
+        byte[] n = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] k = new byte[n.length + 1];
+        k[0] = META;
+        System.arraycopy(n, 0, k, 1, n.length);
+        return k;
+    }
+
+    private static byte[] fileKey(int sequence) {
+        return ByteBuffer.allocate(5).put(FILE).putInt(sequence).array();
+    }
+
+    private static byte[] trxKey(int sequence, long position) {
+        return ByteBuffer.allocate(13).put(TRX).putInt(sequence).putLong(position).array();
+    }
+
+    private static byte[] gtidKey(Gtid g) {
+        return ByteBuffer.allocate(25).put(GTID).putLong(g.sid().getMostSignificantBits())
+                .putLong(g.sid().getLeastSignificantBits()).putLong(g.gno()).array();
+    }
+
+    private static byte[] encodeFile(BinlogFileInfo f) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(1); // format version
+            out.writeUTF(f.name());
+            out.writeLong(f.endPosition());
+            byte[] prev = f.previousGtids().encode();
+            out.writeInt(prev.length);
+            out.write(prev);
+            out.writeUTF(f.firstGtid() == null ? "" : f.firstGtid().toString());
+            out.writeUTF(f.lastGtid() == null ? "" : f.lastGtid().toString());
+            out.writeLong(f.createdMillis());
+            out.writeByte(f.checksumCode());
+            out.writeLong(f.transactions());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static BinlogFileInfo decodeFile(byte[] key, byte[] value) {
+        int sequence = ByteBuffer.wrap(key, 1, 4).getInt();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
+            in.readByte();
+            String name = in.readUTF();
+            long end = in.readLong();
+            byte[] prev = new byte[in.readInt()];
+            in.readFully(prev);
+            String first = in.readUTF();
+            String last = in.readUTF();
+            long created = in.readLong();
+            int checksum = in.readByte();
+            long trx = in.readLong();
+            return new BinlogFileInfo(sequence, name, end, GtidSet.decode(prev),
+                    first.isEmpty() ? null : Gtid.parse(first), last.isEmpty() ? null : Gtid.parse(last),
+                    created, checksum, trx);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StoreException("index entry for file #" + sequence + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        db.close();
+        options.close();
+        syncWrite.close();
+        plainWrite.close();
+    }
+}
