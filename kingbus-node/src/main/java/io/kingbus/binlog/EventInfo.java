@@ -14,6 +14,7 @@ public final class EventInfo {
             case EventType.GTID, EventType.ANONYMOUS_GTID -> GtidEvent.decode(event, own).info();
             case EventType.QUERY -> QueryEvent.decode(event, own, fd).info();
             case EventType.XID -> XidEvent.decode(event, own).info();
+            case EventType.XA_PREPARE -> XaPrepareEvent.decode(event, own).info();
             case EventType.TABLE_MAP -> TableMapEvent.decode(event, own, fd).info();
             case EventType.ROWS_QUERY -> RowsQueryEvent.decode(event, own).info();
             case EventType.TRANSACTION_PAYLOAD -> TransactionPayloadEvent.decode(event, own).info();

@@ -8,7 +8,6 @@ import picocli.CommandLine.Spec;
 /** {@code kingbus binlog …}: tools that work on binlog files. */
 @Command(name = "binlog",
         description = "Work with binlog files.",
-        mixinStandardHelpOptions = true,
         subcommands = {InspectCommand.class})
 public final class BinlogCommand implements Runnable {
     @Spec

@@ -13,7 +13,6 @@ import java.util.concurrent.Callable;
 
 /** {@code kingbus binlog inspect FILE...}: SHOW BINLOG EVENTS for files on disk. */
 @Command(name = "inspect",
-        mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
             "List the events of binlog files as MySQL's SHOW BINLOG EVENTS IN 'file' does, verifying every "

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
         description = "A distributed MySQL binlog store.",
         mixinStandardHelpOptions = true,
         versionProvider = KingbusMain.Version.class,
+        scope = CommandLine.ScopeType.INHERIT, // -h/-V and the version on every subcommand
         subcommands = {KingbusMain.NodeCommand.class, BinlogCommand.class})
 public final class KingbusMain implements Runnable {
     @Spec
@@ -33,7 +34,7 @@ public final class KingbusMain implements Runnable {
     }
 
     /** {@code kingbus node}: the raft node is not there yet. */
-    @Command(name = "node", mixinStandardHelpOptions = true, description = "Run a kingbus node (not yet available).")
+    @Command(name = "node", description = "Run a kingbus node (not yet available).")
     static final class NodeCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;

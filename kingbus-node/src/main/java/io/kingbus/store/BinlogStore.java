@@ -6,6 +6,7 @@ import io.kingbus.binlog.BinlogFormatException;
 import io.kingbus.binlog.ChecksumType;
 import io.kingbus.binlog.EventType;
 import io.kingbus.binlog.FormatDescription;
+import io.kingbus.binlog.GtidEvent;
 import io.kingbus.binlog.PositionedEvent;
 import io.kingbus.binlog.PreviousGtidsEvent;
 import io.kingbus.binlog.RotateEvent;
@@ -59,6 +60,8 @@ public final class BinlogStore implements AutoCloseable {
     private GtidSet executed;
     private GtidSet purged;
     private StoredFile cursor;
+    /** A file the current batch names that the store lacks: its FORMAT_DESCRIPTION at position 4 starts it. */
+    private String announcedFile;
     private TransactionTracker tracker;
     private long trxStart;
     private long recoveryTag;
@@ -298,7 +301,14 @@ public final class BinlogStore implements AutoCloseable {
                     } catch (BinlogFormatException e) {
                         throw new StoreConflictException("malformed event in batch: " + e.getMessage());
                     }
-                    int outcome = appendOne(event);
+                    int outcome;
+                    try {
+                        outcome = appendOne(event);
+                    } catch (BinlogFormatException | IllegalArgumentException e) {
+                        // validated before anything is written: the store is unchanged by this event
+                        throw new StoreConflictException("undecodable " + event.typeName() + " event in batch: "
+                                + e.getMessage());
+                    }
                     if (outcome == 0) {
                         skipped++;
                     } else {
@@ -330,7 +340,8 @@ public final class BinlogStore implements AutoCloseable {
         return append(null, events, tag);
     }
 
-    private void selectFile(String file) throws IOException {
+    private void selectFile(String file) {
+        announcedFile = null;
         if (file == null || (cursor != null && cursor.name.equals(file))) {
             return;
         }
@@ -338,7 +349,7 @@ public final class BinlogStore implements AutoCloseable {
         if (known != null) {
             cursor = known;
         } else {
-            startNewFile(file);
+            announcedFile = file; // started by its first event, if that is the FORMAT_DESCRIPTION at 4
         }
     }
 
@@ -352,6 +363,7 @@ public final class BinlogStore implements AutoCloseable {
             if (type == EventType.ROTATE) {
                 ChecksumType cs = event.checksumMatches(ChecksumType.CRC32) ? ChecksumType.CRC32 : ChecksumType.OFF;
                 RotateEvent rotate = RotateEvent.decode(event, cs);
+                announcedFile = null;
                 StoredFile known = byName(rotate.nextFile());
                 if (known != null) {
                     cursor = known;
@@ -367,6 +379,16 @@ public final class BinlogStore implements AutoCloseable {
                 return 0; // format-only copy sent when a dump starts mid-file
             }
             throw new StoreConflictException(event.typeName() + " event without a position (log_pos 0)");
+        }
+        if (announcedFile != null) {
+            String name = announcedFile;
+            if (type != EventType.FORMAT_DESCRIPTION || event.logPos() != BinlogFileReader.MAGIC_LENGTH + event.length()
+                    || !event.checksumMatches(FormatDescription.checksumOf(event))) {
+                throw new StoreConflictException("event " + event.typeName() + " with end_log_pos " + event.logPos()
+                        + " does not start binlog file " + name + ", which the store lacks");
+            }
+            announcedFile = null;
+            startNewFile(name);
         }
         StoredFile f = cursor;
         if (f == null) {
@@ -403,16 +425,26 @@ public final class BinlogStore implements AutoCloseable {
                     + ":" + position);
         }
         TransactionTracker.Step step;
+        RotateEvent rotate = null;
         try {
+            // Decode what noteEvent and the tracker need before anything changes (a bad GTID must not leave
+            // the tracker half-updated, a bad PREVIOUS_GTIDS or ROTATE must not be written).
+            if (type == EventType.GTID) {
+                GtidEvent.decode(event, checksum).gtid();
+            } else if (type == EventType.PREVIOUS_GTIDS) {
+                PreviousGtidsEvent.decode(event, checksum);
+            } else if (type == EventType.ROTATE) {
+                rotate = RotateEvent.decode(event, checksum);
+                checkNextFileName(rotate.nextFile(), f);
+            }
             step = tracker.accept(event);
-        } catch (BinlogFormatException e) {
+        } catch (BinlogFormatException | IllegalArgumentException e) {
             throw new StoreConflictException("undecodable " + event.typeName() + " event for " + f.name + ":"
                     + position + ": " + e.getMessage());
         }
         write(event.bytes());
         noteEvent(f, event, position, step);
-        if (type == EventType.ROTATE && step.atBoundary()) {
-            RotateEvent rotate = RotateEvent.decode(event, checksum);
+        if (rotate != null && step.atBoundary()) {
             startNewFile(rotate.nextFile());
         }
         return step.atBoundary() ? 2 : 1;
@@ -479,16 +511,20 @@ public final class BinlogStore implements AutoCloseable {
         return candidate;
     }
 
-    private void startNewFile(String name) throws IOException {
+    private static void checkNextFileName(String name, StoredFile previous) {
         if (name == null || name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")
                 || name.length() > 255) {
             throw new StoreConflictException("unusable binlog file name '" + name + "'");
         }
-        StoredFile previous = last();
         if (previous != null && precedes(name, previous.name)) {
             throw new StoreConflictException("binlog file " + name + " would come after " + previous.name
                     + " but sorts before it (purged or foreign)");
         }
+    }
+
+    private void startNewFile(String name) throws IOException {
+        StoredFile previous = last();
+        checkNextFileName(name, previous);
         if (previous != null && previous.writtenEnd > previous.committedEnd) {
             discardPartial(previous, "rotation to " + name + " abandoned it");
         }

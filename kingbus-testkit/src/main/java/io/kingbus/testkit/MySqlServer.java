@@ -50,6 +50,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>mysqld runs under a small {@code sh} watchdog that kills it (and deletes the temp dir) when this JVM
  * disappears, so even a {@code kill -9} of the test JVM leaves no orphan server. A shutdown hook closes
  * servers still open at normal JVM exit.
+ *
+ * <p>Start takes ~0.3-0.6 s for 5.7 and ~0.6-1.7 s for 8.0 (plus a few seconds once per machine to unpack
+ * and initialize the template).
  */
 public final class MySqlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MySqlServer.class);
@@ -390,45 +393,16 @@ public final class MySqlServer implements AutoCloseable {
 
     /**
      * Clean shutdown (SIGTERM, then SIGKILL after 60 s). The data directory is kept for {@link #restart()}.
-     * Binlog dump threads are killed first: otherwise mysqld waits ~8 s for each idle one to notice.
+     * Like any MySQL 5.7/8.0, the server lingers ~8 s in shutdown while a replica (binlog dump thread) is
+     * connected; use {@link #kill()} when a clean shutdown is not the point.
      */
     public void stop() {
         ProcessHandle h = mysqld;
         if (h != null && h.isAlive()) {
-            killDumpThreads();
             h.destroy();
             awaitExit(h, STOP_TIMEOUT);
         }
         reapWatchdog();
-    }
-
-    private void killDumpThreads() {
-        String sql = "SELECT id FROM information_schema.processlist WHERE command IN ('Binlog Dump', 'Binlog Dump GTID')";
-        try (Connection c = DriverManager.getConnection(jdbcUrl() + "&connectTimeout=2000&socketTimeout=5000");
-             Statement st = c.createStatement()) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (System.nanoTime() < deadline) {
-                List<Long> ids = new ArrayList<>();
-                try (ResultSet rs = st.executeQuery(sql)) {
-                    while (rs.next()) {
-                        ids.add(rs.getLong(1));
-                    }
-                }
-                if (ids.isEmpty()) {
-                    return;
-                }
-                for (long id : ids) {
-                    try {
-                        st.execute("KILL " + id);
-                    } catch (SQLException e) {
-                        // already gone
-                    }
-                }
-                sleep(20);
-            }
-        } catch (SQLException e) {
-            LOG.debug("Cannot kill binlog dump threads of {}", this, e);
-        }
     }
 
     /** {@code kill -9} of mysqld: no shutdown, InnoDB and binlog recovery happen at the next {@link #restart()}. */
@@ -680,9 +654,10 @@ public final class MySqlServer implements AutoCloseable {
         }
     }
 
+    /** The last n lines of a mysqld log, without the long "Shutting down plugin" tail that hides the error. */
     private static String lastLines(String s, int n) {
-        String[] lines = s.split("\n");
-        return String.join("\n", Arrays.asList(lines).subList(Math.max(0, lines.length - n), lines.length));
+        List<String> lines = s.lines().filter(l -> !l.contains("Shutting down plugin")).toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
     }
 
     private static void sleep(long ms) {

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MySqlServerTest {
 
@@ -119,6 +120,14 @@ class MySqlServerTest {
             assertThat(s.queryString("SELECT COUNT(*) FROM d.t")).isEqualTo("2");
             assertThat(s.lastStartDuration()).isLessThan(Duration.ofSeconds(30));
         }
+    }
+
+    @Test
+    void startupFailureShowsTheErrorLog() {
+        assertThatThrownBy(() -> MySqlServer.builder(MySqlVersion.V5_7).extraArgs("--no-such-flag=1").start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("did not start")
+                .hasMessageContaining("unknown variable 'no-such-flag=1'");
     }
 
     @Test
