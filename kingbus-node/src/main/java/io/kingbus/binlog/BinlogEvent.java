@@ -105,9 +105,12 @@ public final class BinlogEvent {
         return new ByteReader(bytes, HEADER_LENGTH, end);
     }
 
-    /** The checksum algorithm that governs this event's own trailer (FORMAT_DESCRIPTION names its own). */
+    /**
+     * The checksum that covers this event's own trailer. A FORMAT_DESCRIPTION from 5.6.1 on always ends
+     * with a CRC32, even when it declares binlog_checksum=NONE for the events after it.
+     */
     public ChecksumType checksumIn(ChecksumType streamChecksum) {
-        return type() == EventType.FORMAT_DESCRIPTION ? FormatDescription.checksumOf(this) : streamChecksum;
+        return type() == EventType.FORMAT_DESCRIPTION ? FormatDescription.trailerChecksumOf(this) : streamChecksum;
     }
 
     /** True when the trailing CRC32 matches (always true without a checksum). */

@@ -44,6 +44,20 @@ public record FormatDescription(int binlogVersion, String serverVersion, long cr
         return ChecksumType.ofCode(b[b.length - 5] & 0xff);
     }
 
+    /**
+     * The checksum of the FORMAT_DESCRIPTION event itself: checksum-aware servers (5.6.1+) always end it
+     * with a valid CRC32, whatever algorithm it declares (checked against 5.7.22 and 8.0.15 with NONE).
+     */
+    public static ChecksumType trailerChecksumOf(BinlogEvent event) {
+        requireType(event);
+        byte[] b = event.bytes();
+        if (b.length < BinlogEvent.HEADER_LENGTH + FIXED_PART + 5) {
+            throw new BinlogFormatException("FORMAT_DESCRIPTION event of " + b.length + " bytes is too short");
+        }
+        String version = new ByteReader(b, BinlogEvent.HEADER_LENGTH + 2, BinlogEvent.HEADER_LENGTH + 52).fixedString(50);
+        return versionAtLeast(version, 5, 6, 1) ? ChecksumType.CRC32 : ChecksumType.OFF;
+    }
+
     private static void requireType(BinlogEvent event) {
         if (event.type() != EventType.FORMAT_DESCRIPTION) {
             throw new BinlogFormatException("expected FORMAT_DESCRIPTION, got " + event.typeName());

@@ -66,6 +66,7 @@ public final class BinlogReader implements AutoCloseable {
      *
      * @throws StoreCorruptionException when stored bytes fail their checksum (file and position named)
      * @throws PurgedException          never for an open reader: its files are pinned
+     * @throws StoreException           when the store is closed and nothing more is readable
      */
     public PositionedEvent next(long timeout, TimeUnit unit) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
@@ -78,6 +79,9 @@ public final class BinlogReader implements AutoCloseable {
             long left = deadline - System.nanoTime();
             if (left <= 0 || closed) {
                 return null;
+            }
+            if (store.isClosed()) { // awaitCommit returns at once then: do not spin until the timeout
+                throw new StoreException("the binlog store is closed");
             }
             store.awaitCommit(version, left, TimeUnit.NANOSECONDS);
         }

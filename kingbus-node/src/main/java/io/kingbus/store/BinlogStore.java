@@ -148,6 +148,7 @@ public final class BinlogStore implements AutoCloseable {
         StoreIndex.Batch fix = index.batch();
         try {
             boolean prefix = true;
+            boolean droppedPrefix = false;
             for (BinlogFileInfo info : indexed) {
                 Path path = binlogDir.resolve(info.name());
                 if (!onDisk.remove(info.name())) {
@@ -155,6 +156,7 @@ public final class BinlogStore implements AutoCloseable {
                         log.info("binlog file {} was being purged; dropping it from the index", info.name());
                         fix.deleteFile(info.sequence());
                         fix.deleteTransactionsFrom(info.sequence(), 0, gtidsOf(info.sequence(), 0));
+                        droppedPrefix = true;
                         continue;
                     }
                     throw new StoreException("binlog file " + path + " is missing but indexed; the store is damaged");
@@ -167,6 +169,10 @@ public final class BinlogStore implements AutoCloseable {
                 f.checksumCode = info.checksumCode();
                 f.transactions = info.transactions();
                 files.add(f);
+            }
+            if (droppedPrefix && !files.isEmpty()) { // what the dropped files held is purged now
+                purged = files.get(0).previousGtids.copy();
+                fix.putPurged(purged);
             }
             for (String stray : onDisk) { // created, never indexed: holds nothing acknowledged
                 log.info("removing binlog file {} that the index never recorded", stray);
@@ -792,6 +798,10 @@ public final class BinlogStore implements AutoCloseable {
 
     boolean isPurged(StoredFile f) {
         return !files.contains(f);
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     long commitVersion() {

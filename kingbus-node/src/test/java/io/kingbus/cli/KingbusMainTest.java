@@ -39,9 +39,10 @@ class KingbusMainTest {
     Path tmp;
 
     record Run(int exit, String out, String err) {
+        /** Output lines; every line, the last included, ends with \n. */
         List<String> lines() {
-            return out.isEmpty() ? List.of() : Arrays.asList(out.split("\n", -1)).subList(0,
-                    out.endsWith("\n") ? out.split("\n", -1).length - 1 : out.split("\n", -1).length);
+            assertThat(out).satisfiesAnyOf(o -> assertThat(o).isEmpty(), o -> assertThat(o).endsWith("\n"));
+            return out.isEmpty() ? List.of() : List.of(out.substring(0, out.length() - 1).split("\n", -1));
         }
     }
 
