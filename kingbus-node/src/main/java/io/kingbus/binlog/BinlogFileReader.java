@@ -19,7 +19,12 @@ public final class BinlogFileReader implements AutoCloseable {
     private final FileChannel channel;
     private final String name;
     private final boolean ownsChannel;
+    private static final int READ_AHEAD = 64 * 1024;
+
     private final ByteBuffer header = ByteBuffer.allocate(BinlogEvent.HEADER_LENGTH);
+    /** Read-ahead over [aheadStart, aheadStart + ahead.limit()); bytes before the limit never change. */
+    private final ByteBuffer ahead = ByteBuffer.allocate(READ_AHEAD).limit(0);
+    private long aheadStart;
     private long position;
     private long limit;
     private ChecksumType checksum = ChecksumType.OFF;
@@ -162,7 +167,24 @@ public final class BinlogFileReader implements AutoCloseable {
         return new PositionedEvent(name, start, event);
     }
 
+    /** Fills {@code buf} from file offset {@code at}, through the read-ahead buffer for small reads. */
     private void readFully(ByteBuffer buf, long at) throws IOException {
+        if (buf.remaining() < READ_AHEAD / 2) {
+            if (at < aheadStart || at + buf.remaining() > aheadStart + ahead.limit()) {
+                ahead.clear();
+                ahead.limit((int) Math.min(READ_AHEAD, Math.max(limit - at, buf.remaining())));
+                readDirect(ahead, at);
+                ahead.flip();
+                aheadStart = at;
+            }
+            int from = (int) (at - aheadStart);
+            buf.put(ahead.array(), from, buf.remaining());
+            return;
+        }
+        readDirect(buf, at);
+    }
+
+    private void readDirect(ByteBuffer buf, long at) throws IOException {
         long p = at;
         while (buf.hasRemaining()) {
             int n = channel.read(buf, p);
