@@ -55,8 +55,16 @@ public record GtidEvent(boolean anonymous, int flags, UUID sid, long gno, long l
                 lastCommitted, sequenceNumber, immediateTs, originalTs, trxLength, immediateVersion, originalVersion);
     }
 
+    /** The GTID, or null for an anonymous transaction; a GTID MySQL could not have written throws. */
     public Gtid gtid() {
-        return anonymous ? null : new Gtid(sid, gno);
+        if (anonymous) {
+            return null;
+        }
+        try {
+            return new Gtid(sid, gno);
+        } catch (IllegalArgumentException e) {
+            throw new BinlogFormatException("GTID event with impossible GTID " + sid + ":" + gno, e);
+        }
     }
 
     /** "SET @@SESSION.GTID_NEXT= 'uuid:7'", as SHOW BINLOG EVENTS prints it. */

@@ -91,9 +91,9 @@ public final class TransactionTracker {
                 return abandoning ? STANDALONE_ABANDONING : STANDALONE;
             }
             case EventType.GTID, EventType.ANONYMOUS_GTID -> {
-                GtidEvent gtid = GtidEvent.decode(event, checksum);
+                Gtid gtid = GtidEvent.decode(event, checksum).gtid(); // may throw: decide before changing state
                 state = State.AFTER_GTID;
-                currentGtid = gtid.gtid();
+                currentGtid = gtid;
                 return abandoning ? START_ABANDONING : START;
             }
             case EventType.QUERY -> {

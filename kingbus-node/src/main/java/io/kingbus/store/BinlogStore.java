@@ -152,8 +152,8 @@ public final class BinlogStore implements AutoCloseable {
             for (BinlogFileInfo info : indexed) {
                 Path path = binlogDir.resolve(info.name());
                 if (!onDisk.remove(info.name())) {
-                    if (prefix) { // a purge that stopped between the index update and the deletes
-                        log.info("binlog file {} was being purged; dropping it from the index", info.name());
+                    if (prefix) { // oldest files deleted outside the store: treat them as purged
+                        log.warn("binlog file {} is missing from disk; treating it as purged", info.name());
                         fix.deleteFile(info.sequence());
                         fix.deleteTransactionsFrom(info.sequence(), 0, gtidsOf(info.sequence(), 0));
                         droppedPrefix = true;
@@ -407,6 +407,10 @@ public final class BinlogStore implements AutoCloseable {
                 StoredFile next = next(f);
                 if (next != null) {
                     cursor = next; // replaying across a rotation
+                } else if (f == last() && position + length == f.committedEnd) {
+                    // The stored ROTATE ends the last file, but the file it started was lost in a crash before it
+                    // was indexed (or recovery indexed the ROTATE): start it now, as storing the ROTATE does.
+                    startNewFile(RotateEvent.decode(event, tracker.checksum()).nextFile());
                 }
             }
             return 0;
@@ -519,12 +523,12 @@ public final class BinlogStore implements AutoCloseable {
 
     private static void checkNextFileName(String name, StoredFile previous) {
         if (name == null || name.isEmpty() || name.contains("/") || name.contains("\\") || name.startsWith(".")
-                || name.length() > 255) {
+                || name.indexOf('\0') >= 0 || name.length() > 255) {
             throw new StoreConflictException("unusable binlog file name '" + name + "'");
         }
-        if (previous != null && precedes(name, previous.name)) {
+        if (previous != null && !precedes(previous.name, name)) {
             throw new StoreConflictException("binlog file " + name + " would come after " + previous.name
-                    + " but sorts before it (purged or foreign)");
+                    + " but does not sort after it (the same file, purged or foreign)");
         }
     }
 
@@ -543,6 +547,10 @@ public final class BinlogStore implements AutoCloseable {
         writeChannel.write(ByteBuffer.wrap(BinlogFileReader.MAGIC), 0);
         StoredFile f = new StoredFile(sequence, name, path, System.currentTimeMillis(), BinlogFileReader.MAGIC_LENGTH);
         f.checksumCode = previous == null ? 0 : previous.checksumCode;
+        // Until its PREVIOUS_GTIDS is stored, the file's previous GTIDs are what the store has executed when it
+        // starts (what that event holds in a contiguous stream). Left empty, the file would look like a start for
+        // every GTID reader (skipping all earlier files) and a purge up to it would empty the purged set.
+        f.previousGtids = executed.copy();
         files.add(f);
         pendingStart = BinlogFileReader.MAGIC_LENGTH;
         cursor = f;

@@ -195,6 +195,32 @@ class BinlogStoreAppendTest {
 
     @ParameterizedTest
     @EnumSource(ChecksumType.class)
+    void dumpsByFileAndPositionContinueOrReplay(ChecksumType c) throws IOException {
+        PrimaryStream s = new PrimaryStream(SID, c);
+        s.start();
+        for (int i = 0; i < 5; i++) {
+            s.transaction(2, 30);
+        }
+        s.rotate();
+        s.transaction(1, 1);
+        try (BinlogStore store = BinlogStore.open(dir, FAST)) {
+            appendAll(store, PrimaryStream.batches(s.events(), 4));
+            // the primary's dump from the store's end: fake rotate, format-only FDE (log_pos 0), new events
+            for (int i = 0; i < 3; i++) {
+                s.transaction(1, 20);
+            }
+            BinlogFileInfo last = store.lastFile();
+            appendAll(store, PrimaryStream.batches(s.dumpFrom(last.name(), last.endPosition()), 3));
+            assertStoreEquals(store, dir, s);
+            // a dump from an earlier transaction of an earlier file replays harmlessly
+            PrimaryStream.Unit earlier = s.transactionsIn("mysql-bin.000001").get(2);
+            appendAll(store, PrimaryStream.batches(s.dumpFrom(earlier.file(), earlier.start()), 5));
+            assertStoreEquals(store, dir, s);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ChecksumType.class)
     void transactionCutInTheMiddleThenResentFromItsGtid(ChecksumType c) throws IOException {
         PrimaryStream s = new PrimaryStream(SID, c);
         try (BinlogStore store = BinlogStore.open(dir, FAST)) {
@@ -359,6 +385,31 @@ class BinlogStoreAppendTest {
                     .isInstanceOf(StoreConflictException.class);
             assertUnchanged(store, before);
             appendAll(store, PrimaryStream.batches(s.dumpFrom(store.executedGtids()), 4));
+            assertStoreEquals(store, dir, s);
+        }
+    }
+
+    @Test
+    void rotateToAFileThatDoesNotComeAfterTheCurrentOneIsRefused() throws IOException {
+        ChecksumType c = ChecksumType.CRC32;
+        PrimaryStream s = new PrimaryStream(SID, c);
+        try (BinlogStore store = BinlogStore.open(dir, FAST)) {
+            store.append(null, s.start(), 1);
+            store.append(null, s.transaction(1, 10), 2);
+            Snapshot before = snapshot(store);
+            for (String name : new String[] {"mysql-bin.000001", "mysql-bin.000000", "mysql-bin.00000", "",
+                                             "../x.000002", "mysql-bin.000002\u0000"}) {
+                byte[] rotate = TestEvents.rotate(name, 0, c).bytes();
+                byte[] placed = TestEvents.rotate(name, s.position() + rotate.length, c).bytes();
+                assertThatThrownBy(() -> store.append("mysql-bin.000001", List.of(placed), 3))
+                        .as("rotate to '%s'", name)
+                        .isInstanceOf(StoreConflictException.class);
+                assertUnchanged(store, before);
+            }
+            appendAll(store, PrimaryStream.batches(s.dumpFrom(store.executedGtids()), 2));
+            s.rotate();
+            s.transaction(1, 1);
+            appendAll(store, PrimaryStream.batches(s.dumpFrom("mysql-bin.000001", 4), 2));
             assertStoreEquals(store, dir, s);
         }
     }

@@ -236,6 +236,19 @@ final class PrimaryStream {
         return List.copyOf(events);
     }
 
+    int eventCount() {
+        return events.size();
+    }
+
+    /** The events from index {@code mark} of {@link #events()} on. */
+    List<StreamEvent> eventsFrom(int mark) {
+        return List.copyOf(events.subList(mark, events.size()));
+    }
+
+    long fileLength(String name) {
+        return files.get(name).size();
+    }
+
     /** Every complete unit so far (standalone events and transactions), in stream order. */
     List<Unit> units() {
         return List.copyOf(units);
