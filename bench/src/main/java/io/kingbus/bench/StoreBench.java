@@ -47,6 +47,11 @@ public final class StoreBench {
         List<byte[]> events = workload(transactions);
         long bytes = events.stream().mapToLong(e -> e.length).sum();
 
+        // Warm the JIT up on a throwaway store so the first measured row is not the slowest by accident.
+        Path warm = root.resolve("warm-up");
+        append(warm, workload(Math.min(transactions, 50_000)), 64 << 10, false);
+        deleteTree(warm);
+
         Table t = new Table("measurement", "batch", "events/s", "trx/s", "MB/s", "notes");
         Disk disk = Disk.measure(root.resolve("raw"), 256L << 20);
         t.row("raw sequential write", "1 MiB", "-", "-", Table.f1(disk.writeMBps),

@@ -69,6 +69,8 @@ public final class BinlogStore implements AutoCloseable {
     private long pendingStart;
     private FileChannel writeChannel;
     private StoreIndex.Batch batch;
+    private final List<StoredFile> dirtyFiles = new ArrayList<>();
+    private boolean executedDirty;
 
     // Published state, read by readers without the write lock.
     private volatile GtidSet executedSnapshot;
@@ -268,9 +270,12 @@ public final class BinlogStore implements AutoCloseable {
                 log.info("binlog file {}: recovered {} complete units after indexed end {}, executed {}",
                         f.name, recovered, from, executed);
             }
+            executed.addAll(f.previousGtids); // the file's own PREVIOUS_GTIDS may precede the indexed end
             batch.putFile(f.info());
             batch.putExecuted(executed);
             index.write(batch, true);
+            dirtyFiles.clear();
+            executedDirty = false;
         } finally {
             batch.close();
             batch = null;
@@ -479,6 +484,7 @@ public final class BinlogStore implements AutoCloseable {
                 f.previousGtids = previous;
             }
             executed.addAll(previous);
+            executedDirty = true;
             if (sequenceIsFirst(f)) {
                 purged = previous.copy(); // nothing before the first file is stored
                 batch.putPurged(purged);
@@ -497,10 +503,12 @@ public final class BinlogStore implements AutoCloseable {
                     f.lastGtid = gtid;
                 }
             }
-            batch.putExecuted(executed);
+            executedDirty = true;
         }
         f.committedEnd = end;
-        batch.putFile(f.info());
+        if (!dirtyFiles.contains(f)) {
+            dirtyFiles.add(f);
+        }
     }
 
     private boolean sequenceIsFirst(StoredFile f) {
@@ -624,6 +632,15 @@ public final class BinlogStore implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing binlog file " + (cursor == null ? "?" : cursor.name), e);
+        }
+        // File metadata and the executed set are written once per batch, not once per transaction.
+        for (StoredFile f : dirtyFiles) {
+            batch.putFile(f.info());
+        }
+        dirtyFiles.clear();
+        if (executedDirty) {
+            batch.putExecuted(executed);
+            executedDirty = false;
         }
         index.write(batch, options.fsync());
         batch.close();
