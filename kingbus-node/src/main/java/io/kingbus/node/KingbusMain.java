@@ -33,17 +33,47 @@ public final class KingbusMain implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
     }
 
-    /** {@code kingbus node}: the raft node is not there yet. */
-    @Command(name = "node", description = "Run a kingbus node (not yet available).")
+    /** {@code kingbus node}: runs a node until it is stopped. */
+    @Command(name = "node", description = {
+            "Run a kingbus node: binlog store, raft member and admin API.",
+            "Without --config and without KINGBUS_* environment variables, runs the embedded default: a",
+            "single-node cluster on 127.0.0.1 (peer 9696, admin 9595) with its data under ./data."})
     static final class NodeCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
+        @CommandLine.Option(names = {"-c", "--config"}, paramLabel = "FILE",
+                description = "YAML config; every key can also come from KINGBUS_<KEY> (env wins).")
+        java.nio.file.Path config;
+
         @Override
-        public Integer call() {
-            spec.commandLine().getErr().println(
-                    "kingbus node: not implemented yet; the raft node arrives with the node issue");
-            return 2;
+        public Integer call() throws Exception {
+            NodeConfig cfg;
+            try {
+                cfg = loadConfig();
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("kingbus node: " + e.getMessage());
+                return 2;
+            }
+            KingbusNode node = KingbusNode.start(cfg);
+            java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                node.close();
+                stopped.countDown();
+            }, "kingbus-shutdown"));
+            stopped.await();
+            return 0;
+        }
+
+        private NodeConfig loadConfig() {
+            java.util.Map<String, String> env = System.getenv();
+            if (config != null) {
+                return NodeConfig.load(config, env);
+            }
+            boolean anyEnv = env.keySet().stream().anyMatch(k -> k.startsWith(NodeConfig.ENV_PREFIX)
+                    && !k.equals("KINGBUS_LOG_LEVEL") && !k.equals("KINGBUS_JAVA_OPTS"));
+            return anyEnv ? NodeConfig.fromEnv(env)
+                    : NodeConfig.embeddedDefault(java.nio.file.Path.of("data").toAbsolutePath());
         }
     }
 

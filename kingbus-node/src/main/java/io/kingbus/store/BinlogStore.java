@@ -428,8 +428,10 @@ public final class BinlogStore implements AutoCloseable {
             discardPartial(f, "transaction resent from its start");
         }
         if (position != f.writtenEnd) {
-            throw new StoreConflictException("event " + event.typeName() + " at " + f.name + ":" + position
-                    + " does not continue the file, which ends at " + f.writtenEnd);
+            // Name the header's own end_log_pos: the wrap-around arithmetic above only means something for
+            // positions that exist in the file.
+            throw new StoreConflictException("event " + event.typeName() + " of " + length + " bytes with end_log_pos "
+                    + event.logPos() + " does not continue " + f.name + ", which ends at " + f.writtenEnd);
         }
         if (position == BinlogFileReader.MAGIC_LENGTH && type != EventType.FORMAT_DESCRIPTION) {
             throw new StoreConflictException(f.name + " must begin with FORMAT_DESCRIPTION, got " + event.typeName());

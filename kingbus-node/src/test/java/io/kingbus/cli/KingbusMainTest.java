@@ -198,9 +198,16 @@ class KingbusMainTest {
         assertThat(run("binlog", "inspect").exit()).isEqualTo(2);
         assertThat(run("binlog", "inspect", "--bogus", binlog.toString()).exit()).isEqualTo(2);
         assertThat(run("nosuch").exit()).isEqualTo(2);
-        Run node = run("node");
+    }
+
+    @Test
+    void nodeWithABadConfigSaysWhichKeyInOneLineAndExits2(@TempDir Path dir) throws IOException {
+        Path yaml = dir.resolve("kingbus.yaml");
+        Files.writeString(yaml, "name: n1\npeer-url: http://127.0.0.1:9696\ninitial-cluster: n1=http://127.0.0.1:9696\n"
+                + "data-dir: " + dir + "\nelection-timeout: soon\n");
+        Run node = run("node", "--config", yaml.toString());
         assertThat(node.exit()).isEqualTo(2);
-        assertThat(node.err().strip()).contains("node issue").doesNotContain("\n");
+        assertThat(node.err().strip()).contains("election-timeout").doesNotContain("\n");
     }
 
     @Test

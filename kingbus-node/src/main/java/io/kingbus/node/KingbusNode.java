@@ -1,0 +1,139 @@
+package io.kingbus.node;
+
+import io.kingbus.admin.AdminServer;
+import io.kingbus.admin.HttpUrl;
+import io.kingbus.raft.CatchUpRoutes;
+import io.kingbus.raft.RaftNode;
+import io.kingbus.raft.RaftNodeConfig;
+import io.kingbus.store.BinlogStore;
+import io.kingbus.store.StoreOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One kingbus process: the binlog store, the raft node that replicates it, and the admin API.
+ * Started from {@link NodeConfig}; closed in reverse order.
+ */
+public final class KingbusNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KingbusNode.class);
+
+    private final NodeConfig config;
+    private final BinlogStore store;
+    private final RaftNode raft;
+    private final AdminServer admin;
+    private final ScheduledExecutorService housekeeping;
+
+    private KingbusNode(NodeConfig config, BinlogStore store, RaftNode raft, AdminServer admin,
+                        ScheduledExecutorService housekeeping) {
+        this.config = config;
+        this.store = store;
+        this.raft = raft;
+        this.admin = admin;
+        this.housekeeping = housekeeping;
+    }
+
+    public static KingbusNode start(NodeConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        // The raft log is the durable copy of what is applied after the last snapshot, and a snapshot syncs the
+        // store before the log behind it is purged, so the store need not fsync every batch.
+        StoreOptions storeOptions = StoreOptions.defaults().withFsync(false)
+                .withRetention(config.reserveDataSize(), null);
+        BinlogStore store = BinlogStore.open(config.dataDir().resolve("store"), storeOptions);
+        RaftNode raft = null;
+        AdminServer admin = null;
+        try {
+            Map<String, String> cluster = new LinkedHashMap<>();
+            config.initialCluster().forEach((name, url) -> cluster.put(name, url.toString()));
+            raft = new RaftNode(RaftNodeConfig.builder(config.name(), config.peerUrl().toString(),
+                            config.adminUrl().toString(), store, config.dataDir().resolve("raft"))
+                    .initialCluster(cluster)
+                    .initialClusterState(config.initialClusterState() == NodeConfig.ClusterState.NEW
+                            ? RaftNodeConfig.ClusterState.NEW : RaftNodeConfig.ClusterState.EXISTING)
+                    .clusterToken(config.initialClusterToken())
+                    .heartbeatInterval(config.heartbeatInterval())
+                    .electionTimeout(config.electionTimeout())
+                    .build());
+            RaftNode node = raft;
+            admin = new AdminServer(raft, config.adminUrl(), AdminServer.Settings.defaults().withNodeName(config.name()))
+                    .routes(app -> CatchUpRoutes.register(app, store, node.stateMachine()));
+            admin.start();
+            raft.start();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(admin);
+            closeQuietly(raft);
+            store.close();
+            throw e;
+        }
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kingbus-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        KingbusNode node = new KingbusNode(config, store, raft, admin, housekeeping);
+        housekeeping.scheduleWithFixedDelay(node::purgeQuietly, 1, 1, TimeUnit.MINUTES);
+        log.info("kingbus node {} up: peer {}, admin {}, data {}, store executed {}", config.name(), config.peerUrl(),
+                admin.url(), config.dataDir(), store.executedGtids());
+        return node;
+    }
+
+    private void purgeQuietly() {
+        try {
+            List<String> purged = store.purge();
+            if (!purged.isEmpty()) {
+                log.info("retention purged {} binlog files (reserve-data-size {} bytes)", purged.size(),
+                        config.reserveDataSize());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("retention purge failed: {}", e.toString());
+        }
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    public RaftNode raft() {
+        return raft;
+    }
+
+    public BinlogStore store() {
+        return store;
+    }
+
+    public HttpUrl adminUrl() {
+        return admin.url();
+    }
+
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        closeQuietly(admin);
+        closeQuietly(raft);
+        try {
+            store.close();
+        } catch (IOException e) {
+            log.warn("closing the binlog store: {}", e.toString());
+        }
+        log.info("kingbus node {} stopped", config.name());
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("closing {}: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+}

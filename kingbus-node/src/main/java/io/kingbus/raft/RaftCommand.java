@@ -1,0 +1,312 @@
+package io.kingbus.raft;
+
+import io.kingbus.binlog.BinlogEvent;
+import io.kingbus.binlog.ChecksumType;
+import io.kingbus.binlog.EventType;
+import io.kingbus.binlog.RotateEvent;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A command replicated through the raft log.
+ *
+ * <p>Binary layout (big-endian): the magic {@code 'k' 'b'}, a format version byte (1), a kind byte, then the
+ * kind's body. Strings are an int32 byte length (-1 for null) and UTF-8 bytes; lists are an int32 count and
+ * their elements. {@link #decode} checks every length against what is left and rejects trailing bytes, so
+ * hostile or truncated input yields a {@link RaftCommandFormatException} and nothing else.
+ *
+ * <p>Kinds: 1 EVENTS, 2 PUBLISH_MEMBER; 3 and 4 are reserved for SYNCER_START / SYNCER_STOP.
+ */
+public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.PublishMember {
+
+    byte MAGIC_0 = 'k';
+    byte MAGIC_1 = 'b';
+    int VERSION = 1;
+    int HEADER_LENGTH = 4;
+    /** The longest string (file name, peer id, URL) a command may carry, in UTF-8 bytes. */
+    int MAX_STRING_BYTES = 4096;
+    /** Default bound for the events of one entry; an event bigger than this goes alone. */
+    int DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
+
+    /** The kinds of command, with their wire codes. */
+    enum Kind {
+        EVENTS(1),
+        PUBLISH_MEMBER(2);
+        // 3: SYNCER_START, 4: SYNCER_STOP (the syncer issue)
+
+        public final int code;
+
+        Kind(int code) {
+            this.code = code;
+        }
+
+        static Kind of(int code) {
+            for (Kind k : values()) {
+                if (k.code == code) {
+                    return k;
+                }
+            }
+            return null;
+        }
+    }
+
+    Kind kind();
+
+    /** The wire form. */
+    byte[] encode();
+
+    /**
+     * A batch of whole binlog events.
+     *
+     * @param file   the binlog file the first event belongs to (null: the first event is a fake ROTATE naming it,
+     *               or the store's current file)
+     * @param events whole events, each exactly as the primary sent it
+     */
+    record Events(String file, List<byte[]> events) implements RaftCommand {
+        public Events {
+            Objects.requireNonNull(events, "events");
+            events = Collections.unmodifiableList(new ArrayList<>(events));
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.EVENTS;
+        }
+
+        /** Bytes of event data carried. */
+        public long eventBytes() {
+            long n = 0;
+            for (byte[] e : events) {
+                n += e.length;
+            }
+            return n;
+        }
+
+        @Override
+        public byte[] encode() {
+            byte[] name = utf8(file);
+            int size = HEADER_LENGTH + 4 + (name == null ? 0 : name.length) + 4;
+            for (byte[] e : events) {
+                size = Math.addExact(size, 4 + e.length);
+            }
+            ByteBuffer b = header(size, Kind.EVENTS);
+            putString(b, name);
+            b.putInt(events.size());
+            for (byte[] e : events) {
+                b.putInt(e.length);
+                b.put(e);
+            }
+            return b.array();
+        }
+
+        @Override
+        public String toString() {
+            return "EVENTS(" + file + ", " + events.size() + " events, " + eventBytes() + " bytes)";
+        }
+    }
+
+    /** A member announces the admin URL it serves (GET /cluster shows it on every node). */
+    record PublishMember(String peerId, String adminUrl) implements RaftCommand {
+        public PublishMember {
+            Objects.requireNonNull(peerId, "peerId");
+            Objects.requireNonNull(adminUrl, "adminUrl");
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.PUBLISH_MEMBER;
+        }
+
+        @Override
+        public byte[] encode() {
+            byte[] id = utf8(peerId);
+            byte[] url = utf8(adminUrl);
+            ByteBuffer b = header(HEADER_LENGTH + 8 + id.length + url.length, Kind.PUBLISH_MEMBER);
+            putString(b, id);
+            putString(b, url);
+            return b.array();
+        }
+    }
+
+    // ------------------------------------------------------------------ decoding
+
+    static RaftCommand decode(byte[] bytes) {
+        return decode(ByteBuffer.wrap(bytes));
+    }
+
+    /** Decodes one command from the remaining bytes of the buffer (its position is advanced). */
+    static RaftCommand decode(ByteBuffer in) {
+        ByteBuffer b = in.slice().order(ByteOrder.BIG_ENDIAN);
+        try {
+            if (b.remaining() < HEADER_LENGTH) {
+                throw new RaftCommandFormatException("command of " + b.remaining() + " bytes is shorter than its "
+                        + HEADER_LENGTH + "-byte header");
+            }
+            if (b.get() != MAGIC_0 || b.get() != MAGIC_1) {
+                throw new RaftCommandFormatException("not a kingbus command (bad magic)");
+            }
+            int version = b.get() & 0xff;
+            if (version != VERSION) {
+                throw new RaftCommandFormatException("command format version " + version
+                        + " is not supported (this node understands " + VERSION + ")");
+            }
+            int code = b.get() & 0xff;
+            Kind kind = Kind.of(code);
+            if (kind == null) {
+                throw new RaftCommandFormatException("unknown command kind " + code);
+            }
+            RaftCommand c = switch (kind) {
+                case EVENTS -> decodeEvents(b);
+                case PUBLISH_MEMBER -> new PublishMember(requireString(b, "peer id"), requireString(b, "admin URL"));
+            };
+            if (b.hasRemaining()) {
+                throw new RaftCommandFormatException(b.remaining() + " trailing bytes after a " + kind + " command");
+            }
+            in.position(in.position() + b.position());
+            return c;
+        } catch (BufferUnderflowException e) {
+            throw new RaftCommandFormatException("truncated command");
+        }
+    }
+
+    private static Events decodeEvents(ByteBuffer b) {
+        String file = getString(b, "file name");
+        int count = b.getInt();
+        if (count < 0 || (long) count * 4 > b.remaining()) {
+            throw new RaftCommandFormatException("event count " + count + " does not fit the " + b.remaining()
+                    + " bytes left");
+        }
+        List<byte[]> events = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int length = b.getInt();
+            if (length < 0 || length > b.remaining()) {
+                throw new RaftCommandFormatException("event " + i + " of " + length + " bytes does not fit the "
+                        + b.remaining() + " bytes left");
+            }
+            byte[] e = new byte[length];
+            b.get(e);
+            events.add(e);
+        }
+        return new Events(file, events);
+    }
+
+    private static String requireString(ByteBuffer b, String what) {
+        String s = getString(b, what);
+        if (s == null) {
+            throw new RaftCommandFormatException("missing " + what);
+        }
+        return s;
+    }
+
+    private static String getString(ByteBuffer b, String what) {
+        int length = b.getInt();
+        if (length == -1) {
+            return null;
+        }
+        if (length < 0 || length > MAX_STRING_BYTES || length > b.remaining()) {
+            throw new RaftCommandFormatException(what + " length " + length + " is invalid (" + b.remaining()
+                    + " bytes left, at most " + MAX_STRING_BYTES + ")");
+        }
+        ByteBuffer slice = b.slice();
+        slice.limit(length);
+        b.position(b.position() + length);
+        try {
+            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(slice);
+            return chars.toString();
+        } catch (CharacterCodingException e) {
+            throw new RaftCommandFormatException(what + " is not valid UTF-8");
+        }
+    }
+
+    // ------------------------------------------------------------------ splitting
+
+    /**
+     * Splits a batch of events into EVENTS commands of at most {@code maxEntryBytes} of event data each, at event
+     * boundaries and in order; an event bigger than the bound goes alone. Each command names the file its first
+     * event belongs to, following ROTATE events, so that every entry replays idempotently on its own.
+     */
+    static List<Events> split(String file, List<byte[]> events, int maxEntryBytes) {
+        if (maxEntryBytes <= 0) {
+            throw new IllegalArgumentException("maxEntryBytes must be positive");
+        }
+        List<Events> out = new ArrayList<>();
+        List<byte[]> current = new ArrayList<>();
+        long currentBytes = 0;
+        String chunkFile = file;
+        String tracker = file;
+        for (byte[] e : events) {
+            if (!current.isEmpty() && currentBytes + e.length + 4 > maxEntryBytes) {
+                out.add(new Events(chunkFile, current));
+                current = new ArrayList<>();
+                currentBytes = 0;
+            }
+            if (current.isEmpty()) {
+                chunkFile = tracker;
+            }
+            current.add(e);
+            currentBytes += e.length + 4;
+            tracker = fileAfter(e, tracker);
+        }
+        if (!current.isEmpty()) {
+            out.add(new Events(chunkFile, current));
+        }
+        return out;
+    }
+
+    /** The file the events after {@code raw} belong to: a ROTATE (real or fake) names it. */
+    private static String fileAfter(byte[] raw, String current) {
+        if (raw.length <= BinlogEvent.TYPE_OFFSET || (raw[BinlogEvent.TYPE_OFFSET] & 0xff) != EventType.ROTATE) {
+            return current;
+        }
+        try {
+            BinlogEvent event = BinlogEvent.of(raw);
+            ChecksumType cs = event.checksumMatches(ChecksumType.CRC32) ? ChecksumType.CRC32 : ChecksumType.OFF;
+            String next = RotateEvent.decode(event, cs).nextFile();
+            return next == null || next.isEmpty() ? current : next;
+        } catch (RuntimeException malformed) {
+            return current; // the store refuses it deterministically; the file name does not matter then
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static ByteBuffer header(int size, Kind kind) {
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.BIG_ENDIAN);
+        b.put(MAGIC_0).put(MAGIC_1).put((byte) VERSION).put((byte) kind.code);
+        return b;
+    }
+
+    private static byte[] utf8(String s) {
+        if (s == null) {
+            return null;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > MAX_STRING_BYTES) {
+            throw new IllegalArgumentException("string of " + b.length + " bytes is longer than "
+                    + MAX_STRING_BYTES + ": " + s.substring(0, 40) + "...");
+        }
+        return b;
+    }
+
+    private static void putString(ByteBuffer b, byte[] s) {
+        if (s == null) {
+            b.putInt(-1);
+        } else {
+            b.putInt(s.length);
+            b.put(s);
+        }
+    }
+}

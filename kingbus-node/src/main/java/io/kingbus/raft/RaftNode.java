@@ -1,0 +1,1140 @@
+package io.kingbus.raft;
+
+import io.kingbus.store.BinlogStore;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftConfiguration;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One kingbus raft node: a Ratis server (gRPC on the peer URL's port) whose state machine is the binlog store.
+ *
+ * <pre>{@code
+ * RaftNode node = new RaftNode(RaftNodeConfig.builder(name, peerUrl, adminUrl, store, raftDir)
+ *         .initialCluster(Map.of(...)).build()).start();
+ * }</pre>
+ *
+ * <p>Membership changes run on the leader, one at a time, in the background; see {@link ClusterControl}.
+ * The node publishes its admin URL through the log once it is a member and a leader exists.
+ */
+public final class RaftNode implements ClusterControl, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
+    private static final String MEMBER_MARKER = "kingbus-member";
+
+    private final RaftNodeConfig config;
+    private final RaftPeerId selfId;
+    private final RaftGroupId groupId;
+    private final BinlogStateMachine sm;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final Object proposeLock = new Object();
+    private final Object membershipLock = new Object();
+    private final AtomicReference<Change> change = new AtomicReference<>();
+    private final AtomicBoolean publishing = new AtomicBoolean();
+    /** Uncommitted proposal entries and bytes allowed at once: half of Ratis' pending-write limits. */
+    private final int windowBytesTotal;
+    private final java.util.concurrent.Semaphore windowBytes;
+    private final java.util.concurrent.Semaphore windowEntries = new java.util.concurrent.Semaphore(2048);
+    private final ScheduledExecutorService watcher = daemonScheduler("kingbus-raft-watch");
+    private final ExecutorService membershipExecutor = daemonExecutor("kingbus-membership");
+    private final ExecutorService publishExecutor = daemonExecutor("kingbus-publish");
+    private final List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean leading;
+    private volatile RaftServer server;
+    private volatile boolean started;
+    private volatile boolean closed;
+    private volatile boolean wasMember;
+    private volatile String lastRole;
+    private volatile RaftPeerId lastLoggedLeader;
+
+    public RaftNode(RaftNodeConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.selfId = PeerIds.peerId(config.name(), config.peerUrl());
+        this.groupId = PeerIds.groupId(config.clusterToken());
+        this.sm = new BinlogStateMachine(config.store(), config.fatalHandler());
+        this.windowBytesTotal = (int) Math.min(Integer.MAX_VALUE, pendingWriteBytes(config) / 2);
+        this.windowBytes = new java.util.concurrent.Semaphore(windowBytesTotal);
+    }
+
+    private static long pendingWriteBytes(RaftNodeConfig config) {
+        return Math.max(64L << 20, 2L * config.maxLargeEntryBytes());
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Starts the Ratis server (recovering the raft storage if it exists) and the background tasks. */
+    public synchronized RaftNode start() throws IOException {
+        if (started) {
+            return this;
+        }
+        Path dir = config.storageDir();
+        Files.createDirectories(dir);
+        wasMember = selfId.toString().equals(readMemberMarker());
+        RaftProperties p = properties();
+        Parameters parameters = new Parameters();
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, PeerInfoService.customizer(() ->
+                new PeerInfoService.Info(config.name(), selfId.toString(), config.peerUrl(), config.adminUrl())));
+        List<RaftPeer> peers = new ArrayList<>();
+        if (config.initialClusterState() == RaftNodeConfig.ClusterState.NEW) {
+            config.initialCluster().forEach((n, u) -> peers.add(PeerIds.peer(n, u)));
+        }
+        RaftGroup group = peers.isEmpty() ? RaftGroup.valueOf(groupId) : RaftGroup.valueOf(groupId, peers);
+        boolean exists = Files.isDirectory(dir.resolve(groupId.getUuid().toString()));
+        // RECOVER loads an existing group and formats a missing one; FORMAT would fail on a restart.
+        RaftStorage.StartupOption option = RaftStorage.StartupOption.RECOVER;
+        sm.setListener(new Listener());
+        sm.setLeaderAdminUrlResolver(this::resolveAdminUrl);
+        log.info("raft node {} starting: group {} ({}), peer {}, admin {}, {} storage at {}{}", config.name(),
+                groupId.getUuid(), config.clusterToken(), config.peerUrl(), config.adminUrl(),
+                exists ? "existing" : "new", dir,
+                exists ? "" : config.initialClusterState() == RaftNodeConfig.ClusterState.NEW
+                        ? ", initial cluster " + config.initialCluster()
+                        : ", joining an existing cluster (waiting to be added)");
+        server = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setGroup(group)
+                .setStateMachine(sm)
+                .setProperties(p)
+                .setParameters(parameters)
+                .setOption(option)
+                .build();
+        server.start();
+        started = true;
+        watcher.scheduleWithFixedDelay(this::watch, 200, 500, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private RaftProperties properties() {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
+        GrpcConfigKeys.Server.setPort(p, PeerIds.port(config.peerUrl()));
+
+        // Election timeouts of seconds: the 150-300 ms defaults re-elect constantly on a small shared box.
+        // Ratis heartbeats every min/2.
+        long min = config.electionTimeoutMin().toMillis();
+        long max = config.electionTimeoutMax().toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(max, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(max + 1000, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+        // A joining peer that does not answer for this long fails the staging of a setConfiguration; the
+        // membership task then retries, so an add never blocks forever on a node that was not started.
+        RaftServerConfigKeys.setStagingTimeout(p, TimeDuration.valueOf(3 * max, TimeUnit.MILLISECONDS));
+
+        // Notify-mode install: a lagging or new node copies binlog files itself (BinlogStateMachine).
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 3);
+        // Purge to the snapshot even when a follower has not committed that far: it catches up from files.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, config.preservedLogEntries());
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(1024, config.snapshotThreshold())));
+        // A torn entry at the end of the open segment after a crash was never acknowledged: drop it.
+        RaftServerConfigKeys.Log.setCorruptionPolicy(p, RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN);
+
+        // Entries are <= 1 MiB normally, but one huge event goes alone: size every limit for the largest entry.
+        int large = config.maxLargeEntryBytes();
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(large));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(large + (64 << 10)));
+        // An entry bigger than a segment is written alone into the current one (Ratis), so segments stay small.
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(4L << 20, config.logSegmentBytes())));
+        long pending = pendingWriteBytes(config);
+        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(pending));
+        RaftServerConfigKeys.Log.setQueueByteLimit(p, SizeInBytes.valueOf(pending));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(128L << 20, 2L * large + (1L << 20))));
+        GrpcConfigKeys.setFlowControlWindow(p, SizeInBytes.valueOf(4L << 20));
+        return p;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        sm.closing();
+        try {
+            watcher.execute(this::leadershipEnded); // in order after any pending leadership callback
+            watcher.shutdown();
+            watcher.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException ignored) {
+            // already shut down
+        }
+        watcher.shutdownNow();
+        membershipExecutor.shutdownNow();
+        publishExecutor.shutdownNow();
+        RaftServer s = server;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException | RuntimeException e) {
+                log.warn("raft node {}: closing the raft server failed: {}", config.name(), e.toString());
+            }
+        }
+        log.info("raft node {} stopped", config.name());
+    }
+
+    /**
+     * Leadership changes for leader-only work (the syncer): called on a kingbus thread, never a Ratis one, in
+     * order. {@code leaderReady} comes once this node leads and has committed an entry of its term (proposals are
+     * accepted); {@code leadershipLost} when it stops leading, is removed, or the node closes.
+     */
+    public interface LeadershipListener {
+        default void leaderReady(long term) {
+        }
+
+        default void leadershipLost() {
+        }
+    }
+
+    public void addLeadershipListener(LeadershipListener listener) {
+        leadershipListeners.add(listener);
+    }
+
+    public void removeLeadershipListener(LeadershipListener listener) {
+        leadershipListeners.remove(listener);
+    }
+
+    private void leadershipReady() {
+        RaftServer.Division d = division();
+        if (d == null || !d.getInfo().isLeader() || leading) {
+            return;
+        }
+        leading = true;
+        long term = d.getInfo().getCurrentTerm();
+        log.info("raft node {} is the leader and ready (term {})", config.name(), term);
+        for (LeadershipListener l : leadershipListeners) {
+            try {
+                l.leaderReady(term);
+            } catch (RuntimeException e) {
+                log.warn("leadership listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void leadershipEnded() {
+        if (!leading) {
+            return;
+        }
+        leading = false;
+        log.info("raft node {} is not the leader any more", config.name());
+        for (LeadershipListener l : leadershipListeners) {
+            try {
+                l.leadershipLost();
+            } catch (RuntimeException e) {
+                log.warn("leadership listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ identity and access
+
+    public RaftNodeConfig config() {
+        return config;
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public RaftPeerId peerId() {
+        return selfId;
+    }
+
+    public RaftGroupId groupId() {
+        return groupId;
+    }
+
+    public long memberId() {
+        return PeerIds.memberId(config.name(), config.peerUrl(), config.clusterToken());
+    }
+
+    public BinlogStateMachine stateMachine() {
+        return sm;
+    }
+
+    public BinlogStore store() {
+        return config.store();
+    }
+
+    /** The Ratis division of this node's group, or null when the server is not running it (closed or removed). */
+    RaftServer.Division division() {
+        RaftServer s = server;
+        if (s == null || closed) {
+            return null;
+        }
+        try {
+            RaftServer.Division d = s.getDivision(groupId);
+            return d.getInfo().isAlive() ? d : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    public long commitIndex() {
+        RaftServer.Division d = division();
+        return d == null ? -1 : d.getRaftLog().getLastCommittedIndex();
+    }
+
+    public long appliedIndex() {
+        RaftServer.Division d = division();
+        return d == null ? sm.lastAppliedIndex() : d.getInfo().getLastAppliedIndex();
+    }
+
+    /** The first index still in the raft log (entries before it were purged behind a snapshot). */
+    public long logStartIndex() {
+        RaftServer.Division d = division();
+        return d == null ? -1 : d.getRaftLog().getStartIndex();
+    }
+
+    public long snapshotIndex() {
+        var s = sm.getLatestSnapshot();
+        return s == null ? -1 : s.getIndex();
+    }
+
+    // ------------------------------------------------------------------ proposals
+
+    /**
+     * Proposes a batch of whole binlog events (leader only). The batch is split at event boundaries into entries
+     * of at most {@link RaftNodeConfig#maxEntryBytes()} (a bigger event goes alone), submitted in order.
+     *
+     * @return the raft index of the last entry, once every entry is committed and applied on this node; fails
+     *         with {@link NotLeaderException} on a follower (or when leadership is lost meanwhile) and with
+     *         {@link ProposalRejectedException} when the store refused the events (they do not continue it)
+     */
+    public CompletableFuture<Long> proposeEvents(String file, List<byte[]> events) {
+        if (events == null || events.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("no events to propose"));
+        }
+        List<RaftCommand.Events> chunks = RaftCommand.split(file, events, config.maxEntryBytes());
+        List<byte[]> encoded = new ArrayList<>(chunks.size());
+        for (RaftCommand.Events c : chunks) {
+            byte[] b = c.encode();
+            if (b.length > config.maxLargeEntryBytes() - 1024) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("an event of " + c.eventBytes()
+                        + " bytes exceeds the largest raft entry (" + config.maxLargeEntryBytes() + " bytes)"));
+            }
+            encoded.add(b);
+        }
+        return submitAll(encoded);
+    }
+
+    private CompletableFuture<Long> submitAll(List<byte[]> entries) {
+        RaftServer.Division d = division();
+        if (d == null || !d.getInfo().isLeader()) {
+            return CompletableFuture.failedFuture(new NotLeaderException(leader()));
+        }
+        List<CompletableFuture<RaftClientReply>> replies = new ArrayList<>(entries.size());
+        synchronized (proposeLock) { // Ratis appends a request before submitClientRequestAsync returns: keep order
+            for (byte[] e : entries) {
+                // Stay below Ratis' pending-write limits: an entry refused there while the next is accepted would
+                // leave a gap that the store refuses. Waits (on the caller) for earlier entries to commit.
+                String refusal = acquireWindow(e.length);
+                if (refusal != null) {
+                    replies.add(CompletableFuture.failedFuture(new IOException(refusal)));
+                    break;
+                }
+                RaftClientRequest request = RaftClientRequest.newBuilder()
+                        .setClientId(clientId)
+                        .setServerId(selfId)
+                        .setGroupId(groupId)
+                        .setCallId(callIds.incrementAndGet())
+                        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(e)))
+                        .setType(RaftClientRequest.writeRequestType())
+                        .build();
+                CompletableFuture<RaftClientReply> f;
+                try {
+                    f = server.submitClientRequestAsync(request);
+                } catch (IOException | RuntimeException ex) {
+                    f = CompletableFuture.failedFuture(ex);
+                }
+                int size = e.length;
+                f.whenComplete((r, t) -> releaseWindow(size));
+                replies.add(f);
+                if (f.isCompletedExceptionally() || (f.isDone() && !f.join().isSuccess())) {
+                    break; // refused at once (not leader, ...): submitting the rest would only leave a gap
+                }
+            }
+        }
+        return CompletableFuture.allOf(replies.toArray(new CompletableFuture[0]))
+                .handle((ignored, t) -> {
+                    long last = -1;
+                    for (CompletableFuture<RaftClientReply> f : replies) {
+                        RaftClientReply r;
+                        try {
+                            r = f.join();
+                        } catch (CompletionException ex) {
+                            throw new CompletionException(ex.getCause());
+                        }
+                        checkReply(r);
+                        last = r.getLogIndex();
+                    }
+                    return last;
+                });
+    }
+
+    /** Null when the entry may be submitted, else why not (the window stayed full: no quorum?). */
+    private String acquireWindow(int bytes) {
+        try {
+            long timeout = 2 * config.electionTimeoutMax().toMillis() + 10_000;
+            if (!windowEntries.tryAcquire(timeout, TimeUnit.MILLISECONDS)) {
+                return "too many uncommitted raft entries for " + timeout + " ms (is a majority reachable?)";
+            }
+            if (!windowBytes.tryAcquire(Math.min(bytes, windowBytesTotal), timeout, TimeUnit.MILLISECONDS)) {
+                windowEntries.release();
+                return "too many uncommitted raft entry bytes for " + timeout + " ms (is a majority reachable?)";
+            }
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while waiting for earlier entries to commit";
+        }
+    }
+
+    private void releaseWindow(int bytes) {
+        windowBytes.release(Math.min(bytes, windowBytesTotal));
+        windowEntries.release();
+    }
+
+    private void checkReply(RaftClientReply r) {
+        if (!r.isSuccess()) {
+            RaftException e = r.getException();
+            if (r.getLeaderNotReadyException() != null) {
+                throw new CompletionException(new NotLeaderException("this node was just elected and is not ready "
+                        + "to take proposals yet (see isLeaderReady)", leader()));
+            }
+            if (r.getNotLeaderException() != null || r.getLeaderSteppingDownException() != null) {
+                throw new CompletionException(new NotLeaderException(leader()));
+            }
+            throw new CompletionException(e != null ? e : new IOException("raft request failed: " + r));
+        }
+        ByteString content = r.getMessage() == null ? ByteString.EMPTY : r.getMessage().getContent();
+        if (!content.isEmpty() && content.byteAt(0) != BinlogStateMachine.REPLY_OK) {
+            throw new CompletionException(new ProposalRejectedException(r.getLogIndex(),
+                    content.substring(1).toString(StandardCharsets.UTF_8)));
+        }
+    }
+
+    // ------------------------------------------------------------------ ClusterControl: queries
+
+    @Override
+    public List<Member> members() {
+        RaftServer.Division d = division();
+        if (d == null) {
+            return List.of();
+        }
+        RaftConfiguration conf = d.getRaftConf();
+        RaftPeerId leaderId = d.getInfo().getLeaderId();
+        List<Member> out = new ArrayList<>();
+        for (RaftPeer p : conf.getCurrentPeers()) {
+            out.add(toMember(p, leaderId, null));
+        }
+        Change c = change.get();
+        if (c != null && c.kind == ChangeKind.ADD && !c.cancelled && conf.getPeer(c.add.getId()) == null) {
+            out.add(toMember(c.add, leaderId, c.adminUrl));
+        }
+        out.sort(Comparator.comparing(Member::name));
+        return out;
+    }
+
+    @Override
+    public Member leader() {
+        RaftServer.Division d = division();
+        if (d == null) {
+            return null;
+        }
+        RaftPeerId id = d.getInfo().getLeaderId();
+        if (id == null) {
+            return null;
+        }
+        RaftPeer p = d.getRaftConf().getPeer(id);
+        if (p == null) { // a leader this node has no configuration entry for yet
+            return new Member(0, PeerIds.nameOf(id), null, sm.adminUrl(id), true);
+        }
+        return toMember(p, id, null);
+    }
+
+    @Override
+    public boolean isLeader() {
+        RaftServer.Division d = division();
+        return d != null && d.getInfo().isLeader();
+    }
+
+    /** The leader has committed an entry of its term: proposals are accepted (the syncer starts then). */
+    public boolean isLeaderReady() {
+        RaftServer.Division d = division();
+        return d != null && d.getInfo().isLeader() && d.getInfo().isLeaderReady();
+    }
+
+    @Override
+    public RaftNodeStatus status() {
+        RaftServer.Division d = division();
+        BinlogStore store = config.store();
+        long storeBytes = safeStoreBytes(store);
+        if (d == null) {
+            return new RaftNodeStatus(config.name(), role(null), 0, -1, sm.lastAppliedIndex(), null, false, storeBytes,
+                    sm.eventsApplied(), sm.bytesApplied());
+        }
+        RaftPeerId leaderId = d.getInfo().getLeaderId();
+        long commit = d.getRaftLog().getLastCommittedIndex();
+        long applied = d.getInfo().getLastAppliedIndex();
+        boolean voter = d.getRaftConf().getCurrentPeers().stream().anyMatch(p -> p.getId().equals(selfId));
+        boolean caughtUp = voter && leaderId != null && !sm.failed() && applied >= commit - config.caughtUpGap();
+        return new RaftNodeStatus(config.name(), role(d), d.getInfo().getCurrentTerm(), commit, applied,
+                leaderId == null ? null : PeerIds.nameOf(leaderId), caughtUp, storeBytes, sm.eventsApplied(),
+                sm.bytesApplied());
+    }
+
+    private static long safeStoreBytes(BinlogStore store) {
+        try {
+            return store.sizeBytes();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * LEADER, FOLLOWER, CANDIDATE, LISTENER; REMOVED (was a member, is not in the configuration any more);
+     * JOINING (never was a member yet: started with {@code existing}, waiting to be added); FAILED (the store
+     * failed while applying); STOPPED.
+     */
+    private String role(RaftServer.Division d) {
+        if (sm.failed()) {
+            return "FAILED";
+        }
+        if (d == null) {
+            return !started || closed ? "STOPPED" : wasMember ? "REMOVED" : "STOPPED";
+        }
+        if (d.getRaftConf().getPeer(selfId) == null) {
+            return wasMember ? "REMOVED" : "JOINING";
+        }
+        return d.getInfo().getCurrentRole().name();
+    }
+
+    private Member toMember(RaftPeer p, RaftPeerId leaderId, String fallbackAdminUrl) {
+        String name = PeerIds.nameOf(p.getId());
+        String peerUrl = PeerIds.peerUrlOf(p);
+        String adminUrl = sm.adminUrl(p.getId());
+        if (adminUrl == null && p.getId().equals(selfId)) {
+            adminUrl = config.adminUrl();
+        }
+        if (adminUrl == null) {
+            adminUrl = fallbackAdminUrl;
+        }
+        return new Member(PeerIds.memberId(name, peerUrl, config.clusterToken()), name, peerUrl, adminUrl,
+                p.getId().equals(leaderId));
+    }
+
+    // ------------------------------------------------------------------ ClusterControl: changes
+
+    private enum ChangeKind { ADD, REMOVE, UPDATE }
+
+    /** One membership change, run by {@link #runChange} on the leader until it is in the committed conf. */
+    private static final class Change {
+        final ChangeKind kind;
+        final RaftPeer add;
+        final RaftPeerId remove;
+        final String adminUrl;
+        final boolean twoSteps;
+        final String description;
+        volatile boolean cancelled;
+
+        Change(ChangeKind kind, RaftPeer add, RaftPeerId remove, String adminUrl, boolean twoSteps, String description) {
+            this.kind = kind;
+            this.add = add;
+            this.remove = remove;
+            this.adminUrl = adminUrl;
+            this.twoSteps = twoSteps;
+            this.description = description;
+        }
+    }
+
+    @Override
+    public List<Member> addMember(String name, String peerUrl, String adminUrl) throws MembershipException {
+        String url;
+        String admin;
+        try {
+            PeerIds.checkName(name);
+            url = PeerIds.normalizeUrl(peerUrl);
+            admin = adminUrl == null || adminUrl.isBlank() ? null : PeerIds.normalizeUrl(adminUrl);
+        } catch (IllegalArgumentException e) {
+            throw new MembershipException(MembershipException.Kind.BAD_REQUEST, e.getMessage());
+        }
+        RaftServer.Division d = requireLeader();
+        synchronized (membershipLock) {
+            RaftConfiguration conf = requireQuiet(d);
+            for (RaftPeer p : allPeers(conf)) {
+                if (PeerIds.nameOf(p.getId()).equals(name)) {
+                    throw new MembershipException(MembershipException.Kind.CONFLICT, "a member named " + name
+                            + " already exists (" + PeerIds.peerUrlOf(p) + ")");
+                }
+                if (p.getAddress().equals(PeerIds.address(url))) {
+                    throw new MembershipException(MembershipException.Kind.CONFLICT, "peer URL " + url
+                            + " is already used by member " + PeerIds.nameOf(p.getId()));
+                }
+            }
+            RaftPeer peer = PeerIds.peer(name, url);
+            Change c = new Change(ChangeKind.ADD, peer, null, admin, false, "adding " + name + " (" + url + ")");
+            start(c);
+            List<Member> after = new ArrayList<>();
+            RaftPeerId leaderId = d.getInfo().getLeaderId();
+            for (RaftPeer p : conf.getCurrentPeers()) {
+                after.add(toMember(p, leaderId, null));
+            }
+            after.add(toMember(peer, leaderId, admin));
+            after.sort(Comparator.comparing(Member::name));
+            return after;
+        }
+    }
+
+    @Override
+    public List<Member> removeMember(String name, String peerUrl) throws MembershipException {
+        String url;
+        try {
+            PeerIds.checkName(name);
+            url = peerUrl == null || peerUrl.isBlank() ? null : PeerIds.normalizeUrl(peerUrl);
+        } catch (IllegalArgumentException e) {
+            throw new MembershipException(MembershipException.Kind.BAD_REQUEST, e.getMessage());
+        }
+        RaftServer.Division d = requireLeader();
+        synchronized (membershipLock) {
+            Change pending = change.get();
+            if (pending != null && pending.kind == ChangeKind.ADD && !pending.cancelled
+                    && PeerIds.nameOf(pending.add.getId()).equals(name)
+                    && (url == null || pending.add.getAddress().equals(PeerIds.address(url)))) {
+                pending.cancelled = true;
+                log.info("membership: cancelled {} (removed before it joined)", pending.description);
+                return membersExcept(d, pending.add.getId());
+            }
+            RaftConfiguration conf = requireQuiet(d);
+            RaftPeer target = findByName(conf, name);
+            if (target == null) {
+                throw new MembershipException(MembershipException.Kind.NOT_FOUND, "no member named " + name);
+            }
+            if (url != null && !target.getAddress().equals(PeerIds.address(url))) {
+                throw new MembershipException(MembershipException.Kind.NOT_FOUND, "member " + name + " has peer URL "
+                        + PeerIds.peerUrlOf(target) + ", not " + url);
+            }
+            List<RaftPeer> remaining = new ArrayList<>(conf.getCurrentPeers());
+            remaining.removeIf(p -> p.getId().equals(target.getId()));
+            if (remaining.isEmpty()) {
+                throw new MembershipException(MembershipException.Kind.CONFLICT, "cannot remove the last member");
+            }
+            checkQuorum(d, remaining, remaining.size(), "removing " + name);
+            start(new Change(ChangeKind.REMOVE, null, target.getId(), null, false, "removing " + name + " ("
+                    + PeerIds.peerUrlOf(target) + ")"));
+            return membersExcept(d, target.getId());
+        }
+    }
+
+    @Override
+    public List<Member> updateMember(String name, String newPeerUrl) throws MembershipException {
+        String url;
+        try {
+            PeerIds.checkName(name);
+            url = PeerIds.normalizeUrl(newPeerUrl);
+        } catch (IllegalArgumentException e) {
+            throw new MembershipException(MembershipException.Kind.BAD_REQUEST, e.getMessage());
+        }
+        RaftServer.Division d = requireLeader();
+        synchronized (membershipLock) {
+            RaftConfiguration conf = requireQuiet(d);
+            RaftPeer old = findByName(conf, name);
+            if (old == null) {
+                throw new MembershipException(MembershipException.Kind.NOT_FOUND, "no member named " + name);
+            }
+            String address = PeerIds.address(url);
+            if (old.getAddress().equals(address)) {
+                return members();
+            }
+            for (RaftPeer p : allPeers(conf)) {
+                if (p.getAddress().equals(address)) {
+                    throw new MembershipException(MembershipException.Kind.CONFLICT, "peer URL " + url
+                            + " is already used by member " + PeerIds.nameOf(p.getId()));
+                }
+            }
+            List<RaftPeer> others = new ArrayList<>(conf.getCurrentPeers());
+            others.removeIf(p -> p.getId().equals(old.getId()));
+            // The new peer is not running until the node restarts with its new URL: the others must be a
+            // majority of the new configuration meanwhile.
+            checkQuorum(d, others, others.size() + 1, "moving " + name + " to " + url);
+            RaftPeer peer = PeerIds.peer(name, url);
+            // Ratis refuses a single change that replaces half the voters or more (2 voters: remove, then add).
+            boolean twoSteps = conf.getCurrentPeers().size() < 3;
+            String admin = sm.adminUrl(old.getId());
+            start(new Change(ChangeKind.UPDATE, peer, old.getId(), admin, twoSteps, "moving " + name + " from "
+                    + PeerIds.peerUrlOf(old) + " to " + url));
+            RaftPeerId leaderId = d.getInfo().getLeaderId();
+            List<Member> after = new ArrayList<>();
+            for (RaftPeer p : others) {
+                after.add(toMember(p, leaderId, null));
+            }
+            after.add(toMember(peer, leaderId, admin));
+            after.sort(Comparator.comparing(Member::name));
+            return after;
+        }
+    }
+
+    private RaftServer.Division requireLeader() throws MembershipException {
+        RaftServer.Division d = division();
+        if (d == null) {
+            throw new MembershipException(MembershipException.Kind.NO_LEADER, "this raft node is not running "
+                    + "(role " + role(null) + ")");
+        }
+        if (!d.getInfo().isLeader()) {
+            RaftPeerId leaderId = d.getInfo().getLeaderId();
+            if (leaderId == null) {
+                throw new MembershipException(MembershipException.Kind.NO_LEADER, "the raft group has no leader now");
+            }
+            Member l = leader();
+            throw new MembershipException(MembershipException.Kind.NOT_LEADER, "this node is not the leader; the "
+                    + "leader is " + PeerIds.nameOf(leaderId) + (l == null || l.adminUrl() == null ? ""
+                    : " (" + l.adminUrl() + ")"));
+        }
+        return d;
+    }
+
+    /** The committed, stable configuration; CONFLICT while another change runs. Holds membershipLock. */
+    private RaftConfiguration requireQuiet(RaftServer.Division d) throws MembershipException {
+        Change pending = change.get();
+        if (pending != null) {
+            throw new MembershipException(MembershipException.Kind.CONFLICT, "another membership change is in "
+                    + "progress (" + pending.description + (pending.cancelled ? ", being cancelled" : "")
+                    + "); one change at a time");
+        }
+        RaftConfiguration conf = d.getRaftConf();
+        if (!conf.getPreviousPeers().isEmpty() || d.getRaftLog().getLastCommittedIndex() < conf.getLogEntryIndex()) {
+            throw new MembershipException(MembershipException.Kind.CONFLICT, "the raft configuration is still "
+                    + "changing (entry " + conf.getLogEntryIndex() + " not committed or transitional); try again");
+        }
+        return conf;
+    }
+
+    private static List<RaftPeer> allPeers(RaftConfiguration conf) {
+        List<RaftPeer> out = new ArrayList<>(conf.getAllPeers(RaftProtos.RaftPeerRole.FOLLOWER));
+        out.addAll(conf.getAllPeers(RaftProtos.RaftPeerRole.LISTENER));
+        return out;
+    }
+
+    private static RaftPeer findByName(RaftConfiguration conf, String name) {
+        for (RaftPeer p : conf.getCurrentPeers()) {
+            if (PeerIds.nameOf(p.getId()).equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private List<Member> membersExcept(RaftServer.Division d, RaftPeerId id) {
+        RaftPeerId leaderId = d.getInfo().getLeaderId();
+        List<Member> out = new ArrayList<>();
+        for (RaftPeer p : d.getRaftConf().getCurrentPeers()) {
+            if (!p.getId().equals(id)) {
+                out.add(toMember(p, leaderId, null));
+            }
+        }
+        out.sort(Comparator.comparing(Member::name));
+        return out;
+    }
+
+    /**
+     * On the leader: the names of voters that have not answered for longer than the maximum election timeout
+     * (those a removal must not count on). Empty on a follower, which cannot tell.
+     */
+    public List<String> unresponsiveMembers() {
+        RaftServer.Division d = division();
+        if (d == null || !d.getInfo().isLeader()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (RaftPeer p : d.getRaftConf().getCurrentPeers()) {
+            if (!isLive(d, p.getId())) {
+                out.add(PeerIds.nameOf(p.getId()));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private boolean isLive(RaftServer.Division d, RaftPeerId id) {
+        if (id.equals(selfId)) {
+            return true;
+        }
+        RaftProtos.RoleInfoProto info = d.getInfo().getRoleInfoProto();
+        if (!info.hasLeaderInfo()) {
+            return false;
+        }
+        for (RaftProtos.ServerRpcProto f : info.getLeaderInfo().getFollowerInfoList()) {
+            if (RaftPeerId.valueOf(f.getId().getId()).equals(id)) {
+                return f.getLastRpcElapsedTimeMs() <= config.electionTimeoutMax().toMillis();
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Refuses a change after which the live members among {@code remaining} would not be a majority of a
+     * configuration of {@code newSize} voters (live: the leader itself, and followers that answered recently).
+     */
+    private void checkQuorum(RaftServer.Division d, Collection<RaftPeer> remaining, int newSize, String what)
+            throws MembershipException {
+        List<String> live = new ArrayList<>();
+        List<String> down = new ArrayList<>();
+        for (RaftPeer p : remaining) {
+            (isLive(d, p.getId()) ? live : down).add(PeerIds.nameOf(p.getId()));
+        }
+        int majority = newSize / 2 + 1;
+        if (live.size() < majority) {
+            throw new MembershipException(MembershipException.Kind.CONFLICT, what + " would leave a configuration "
+                    + "of " + newSize + " voters with only " + live.size() + " running (" + String.join(", ", live)
+                    + "; not answering: " + String.join(", ", down) + "); a majority of " + majority
+                    + " is needed, so the change is refused");
+        }
+    }
+
+    private void start(Change c) {
+        change.set(c);
+        log.info("membership: {} (submitted)", c.description);
+        try {
+            membershipExecutor.execute(() -> runChange(c));
+        } catch (RuntimeException e) {
+            change.compareAndSet(c, null);
+            throw e;
+        }
+    }
+
+    /** Calls setConfiguration until the change is in the committed configuration (or cancelled / not leader). */
+    private void runChange(Change c) {
+        boolean waitingLogged = false;
+        int failures = 0;
+        try {
+            while (!closed) {
+                RaftServer.Division d = division();
+                if (d == null || !d.getInfo().isLeader()) {
+                    log.info("membership: {} abandoned: this node is no longer the leader; submit it again to the "
+                            + "new leader", c.description);
+                    return;
+                }
+                RaftConfiguration conf = d.getRaftConf();
+                List<RaftPeer> current = new ArrayList<>(conf.getCurrentPeers());
+                boolean settled = conf.getPreviousPeers().isEmpty()
+                        && d.getRaftLog().getLastCommittedIndex() >= conf.getLogEntryIndex();
+                boolean hasAdd = c.add != null && contains(current, c.add.getId());
+                boolean hasRemove = c.remove != null && contains(current, c.remove);
+                List<RaftPeer> target = new ArrayList<>(current);
+                if (c.cancelled) {
+                    if (!hasAdd && settled) {
+                        log.info("membership: {} cancelled", c.description);
+                        return;
+                    }
+                    target.removeIf(p -> p.getId().equals(c.add.getId()));
+                } else if ((c.add == null || hasAdd) && !hasRemove && settled) {
+                    log.info("membership: {} done; members now {}", c.description, names(current));
+                    return;
+                } else {
+                    if (c.remove != null) {
+                        target.removeIf(p -> p.getId().equals(c.remove));
+                    }
+                    if (c.add != null && !hasAdd && !(c.twoSteps && hasRemove)) {
+                        target.add(c.add);
+                    }
+                }
+                SetConfigurationRequest request = new SetConfigurationRequest(clientId, selfId, groupId,
+                        callIds.incrementAndGet(), SetConfigurationRequest.Arguments.newBuilder()
+                        .setServersInCurrentConf(current)
+                        .setServersInNewConf(target)
+                        .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+                        .build());
+                String failure;
+                try {
+                    RaftClientReply reply = await(server.setConfigurationAsync(request), c);
+                    failure = reply == null ? "abandoned" : reply.isSuccess() ? null : String.valueOf(reply.getException());
+                } catch (IOException | ExecutionException e) {
+                    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                    failure = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+                }
+                if (failure != null) {
+                    failures++;
+                    if ((c.add == null || c.cancelled) && failures >= 30) {
+                        log.warn("membership: {} gave up after {} attempts: {}", c.description, failures, failure);
+                        return;
+                    }
+                    if (!waitingLogged && c.add != null && !c.cancelled) {
+                        log.info("membership: {}: waiting for {} to start (initial-cluster-state existing) and catch "
+                                + "up; retrying ({})", c.description, PeerIds.nameOf(c.add.getId()), failure);
+                        waitingLogged = true;
+                    } else {
+                        log.debug("membership: {}: retrying ({})", c.description, failure);
+                    }
+                    Thread.sleep(1000);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("membership: {} failed: {}", c.description, e.toString());
+        } finally {
+            change.compareAndSet(c, null);
+        }
+    }
+
+    /** Waits for a setConfiguration reply while this node leads; null if leadership is lost or the node closes. */
+    private RaftClientReply await(CompletableFuture<RaftClientReply> f, Change c)
+            throws ExecutionException, InterruptedException {
+        while (true) {
+            try {
+                return f.get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                RaftServer.Division d = division();
+                if (closed || d == null || !d.getInfo().isLeader()) {
+                    return null;
+                }
+            }
+        }
+    }
+
+    private static boolean contains(List<RaftPeer> peers, RaftPeerId id) {
+        return peers.stream().anyMatch(p -> p.getId().equals(id));
+    }
+
+    private static List<String> names(Collection<RaftPeer> peers) {
+        return peers.stream().map(p -> PeerIds.nameOf(p.getId())).sorted().toList();
+    }
+
+    // ------------------------------------------------------------------ background: role, publishing
+
+    private void watch() {
+        try {
+            RaftServer.Division d = division();
+            if (d != null && !wasMember && contains(new ArrayList<>(d.getRaftConf().getCurrentPeers()), selfId)) {
+                wasMember = true;
+                writeMemberMarker();
+            }
+            if (leading && (d == null || !d.getInfo().isLeader())) {
+                leadershipEnded();
+            }
+            String role = role(d);
+            String before = lastRole;
+            lastRole = role;
+            if (!role.equals(before)) {
+                if (role.equals("REMOVED")) {
+                    log.warn("raft node {} is not in the raft configuration any more (removed); it takes no part in "
+                            + "the cluster until it is added again", config.name());
+                } else if ("REMOVED".equals(before) || "JOINING".equals(before)) {
+                    log.info("raft node {} is a member of the raft group now ({})", config.name(), role);
+                }
+            }
+            if (d != null && !"REMOVED".equals(role)) {
+                maybePublish(d);
+            }
+        } catch (RuntimeException e) {
+            log.debug("watch: {}", e.toString());
+        }
+    }
+
+    private void maybePublish(RaftServer.Division d) {
+        String adminUrl = config.adminUrl();
+        if (adminUrl == null || adminUrl.equals(sm.adminUrl(selfId))) {
+            return;
+        }
+        RaftConfiguration conf = d.getRaftConf();
+        RaftPeerId leaderId = d.getInfo().getLeaderId();
+        if (leaderId == null || conf.getPeer(selfId) == null || !publishing.compareAndSet(false, true)) {
+            return;
+        }
+        byte[] command = new RaftCommand.PublishMember(selfId.toString(), adminUrl).encode();
+        try {
+            publishExecutor.execute(() -> {
+                try {
+                    if (leaderId.equals(selfId)) {
+                        submitAll(List.of(command)).get(30, TimeUnit.SECONDS);
+                    } else {
+                        publishThroughLeader(conf, leaderId, command);
+                    }
+                } catch (Exception e) {
+                    log.debug("publishing the admin URL failed, will retry: {}", e.toString());
+                } finally {
+                    publishing.set(false);
+                }
+            });
+        } catch (RuntimeException e) {
+            publishing.set(false);
+        }
+    }
+
+    private void publishThroughLeader(RaftConfiguration conf, RaftPeerId leaderId, byte[] command) throws IOException {
+        RaftProperties p = new RaftProperties();
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(16L << 20));
+        try (RaftClient client = RaftClient.newBuilder()
+                .setClientId(ClientId.randomId())
+                .setRaftGroup(RaftGroup.valueOf(groupId, conf.getCurrentPeers()))
+                .setLeaderId(leaderId)
+                .setProperties(p)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+                        TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
+                .build()) {
+            RaftClientReply reply = client.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(command)));
+            if (!reply.isSuccess()) {
+                throw new IOException("publish failed: " + reply.getException());
+            }
+        }
+    }
+
+    private String readMemberMarker() {
+        try {
+            Path f = config.storageDir().resolve(MEMBER_MARKER);
+            return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8).trim() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private void writeMemberMarker() {
+        try {
+            Files.writeString(config.storageDir().resolve(MEMBER_MARKER), selfId.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            log.warn("could not record membership in {}: {}", config.storageDir(), e.getMessage());
+        }
+    }
+
+    /** The leader's admin URL for a catch-up: from the published metadata, else by asking it over gRPC. */
+    private String resolveAdminUrl(RaftProtos.RaftPeerProto peer) {
+        RaftPeerId id = RaftPeerId.valueOf(peer.getId());
+        String known = sm.adminUrl(id);
+        if (known != null) {
+            return known;
+        }
+        try {
+            PeerInfoService.Info info = PeerInfoService.ask(peer.getAddress(), 3000);
+            return info.adminUrl();
+        } catch (IOException e) {
+            log.info("could not ask {} for its admin URL: {}", peer.getAddress(), e.getMessage());
+            return null;
+        }
+    }
+
+    /** Ratis callbacks: log and hand off, never block. */
+    private final class Listener implements BinlogStateMachine.Listener {
+        @Override
+        public void leaderChanged(RaftPeerId leader) {
+            submitQuietly(() -> {
+                logLeader(leader);
+                if (!selfId.equals(leader)) {
+                    leadershipEnded();
+                }
+            });
+        }
+
+        @Override
+        public void leaderReady() {
+            submitQuietly(RaftNode.this::leadershipReady);
+        }
+
+        @Override
+        public void notLeader() {
+            submitQuietly(RaftNode.this::leadershipEnded);
+        }
+
+        @Override
+        public void serverShutdown() {
+            submitQuietly(() -> {
+                log.info("raft node {}: the raft server shut this group down", config.name());
+                leadershipEnded();
+            });
+        }
+    }
+
+    private void logLeader(RaftPeerId leader) {
+        if (Objects.equals(leader, lastLoggedLeader)) {
+            return;
+        }
+        lastLoggedLeader = leader;
+        if (leader == null) {
+            log.info("raft node {}: no leader (term {})", config.name(), term());
+        } else {
+            log.info("raft node {}: leader is {}{} (term {})", config.name(), PeerIds.nameOf(leader),
+                    leader.equals(selfId) ? " (this node)" : "", term());
+        }
+    }
+
+    private long term() {
+        RaftServer.Division d = division();
+        return d == null ? -1 : d.getInfo().getCurrentTerm();
+    }
+
+    private void submitQuietly(Runnable r) {
+        try {
+            watcher.execute(r);
+        } catch (RuntimeException ignored) {
+            // shutting down
+        }
+    }
+
+    private static ScheduledExecutorService daemonScheduler(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static ExecutorService daemonExecutor(String name) {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "RaftNode(" + selfId + ")";
+    }
+}
