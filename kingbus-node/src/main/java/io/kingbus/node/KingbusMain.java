@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.util.concurrent.Callable;
 
 /** The {@code kingbus} command: {@code kingbus node …} runs a node, {@code kingbus binlog …} works on files. */
@@ -55,7 +56,14 @@ public final class KingbusMain implements Runnable {
                 spec.commandLine().getErr().println("kingbus node: " + e.getMessage());
                 return 2;
             }
-            KingbusNode node = KingbusNode.start(cfg);
+            KingbusNode node;
+            try {
+                node = KingbusNode.start(cfg);
+            } catch (IOException | RuntimeException e) {
+                // Port in use, unreadable data dir, damaged store: one line for the operator, no stack trace.
+                spec.commandLine().getErr().println("kingbus node " + cfg.name() + ": cannot start: " + e.getMessage());
+                return 1;
+            }
             java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.close();
