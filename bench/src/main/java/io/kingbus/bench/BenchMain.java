@@ -1,14 +1,15 @@
 package io.kingbus.bench;
 
-/** Entry point of bench/run: {@code bench/run store [transactions]}. */
+/** Entry point of bench/run: {@code bench/run store|replication [arguments]}. */
 public final class BenchMain {
     public static void main(String[] args) throws Exception {
         String which = args.length > 0 ? args[0] : "store";
         String[] rest = args.length > 1 ? java.util.Arrays.copyOfRange(args, 1, args.length) : new String[0];
         switch (which) {
             case "store" -> StoreBench.main(rest);
+            case "replication" -> ReplicationBench.main(rest);
             default -> {
-                System.err.println("unknown benchmark '" + which + "'; available: store");
+                System.err.println("unknown benchmark '" + which + "'; available: store, replication");
                 System.exit(2);
             }
         }

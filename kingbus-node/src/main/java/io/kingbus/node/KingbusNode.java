@@ -64,7 +64,8 @@ public final class KingbusNode implements AutoCloseable {
                     .build());
             RaftNode node = raft;
             admin = new AdminServer(raft, config.adminUrl(), AdminServer.Settings.defaults().withNodeName(config.name()))
-                    .routes(app -> CatchUpRoutes.register(app, store, node.stateMachine()));
+                    .routes(app -> CatchUpRoutes.register(app, store, node.stateMachine()))
+                    .routes(app -> { if (TestProposalRoutes.enabled()) TestProposalRoutes.register(app, node); });
             admin.start();
             raft.start();
         } catch (IOException | RuntimeException e) {
