@@ -56,6 +56,7 @@ public final class KingbusMain implements Runnable {
                 spec.commandLine().getErr().println("kingbus node: " + e.getMessage());
                 return 2;
             }
+            NodeLogging.apply(cfg);
             KingbusNode node;
             try {
                 node = KingbusNode.start(cfg);
