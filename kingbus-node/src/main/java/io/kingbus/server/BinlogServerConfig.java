@@ -1,0 +1,152 @@
+package io.kingbus.server;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * How a {@link BinlogServer} listens and presents itself to replicas.
+ *
+ * @param host            address to bind ("0.0.0.0" for all)
+ * @param port            port to bind (0: any free port, see {@link BinlogServer#port()})
+ * @param user            the one user replicas log in as (any host)
+ * @param password        its password (mysql_native_password; empty: no password)
+ * @param serverId        {@code @@server_id} replicas see (must differ from theirs; never 0)
+ * @param serverUuid      {@code @@server_uuid} replicas see (must differ from theirs)
+ * @param serverVersion   the version in the handshake and {@code VERSION()}; null: {@link #DEFAULT_VERSION}
+ * @param maxConnections  connections beyond this get MySQL's error 1040 and are closed
+ * @param connectTimeout  the handshake must complete within this (MySQL's connect_timeout)
+ * @param waitTimeout     an idle connection outside a dump is closed after this (MySQL's wait_timeout)
+ * @param dumpThreads     threads that read the store for all dump sessions (not one per client)
+ * @param writeBufferHigh a dump pauses while more than this many bytes wait in its socket buffer (plus at most one
+ *                        event); it resumes below {@code writeBufferHigh / 2}
+ */
+public record BinlogServerConfig(String host, int port, String user, String password, long serverId,
+                                 String serverUuid, String serverVersion, int maxConnections,
+                                 Duration connectTimeout, Duration waitTimeout, int dumpThreads,
+                                 int writeBufferHigh) {
+
+    /**
+     * A 5.7-shaped version: MySQL 5.7 and 8.0 replicas, MySQL's mysqlbinlog and mysql-binlog-connector-java accept
+     * it, and so does MariaDB's mariadb-binlog, which refuses any server whose version starts with "8" ("unrecognized
+     * MariaDB version"). Clients that pick statement spellings by version (8.4+: SHOW BINARY LOG STATUS,
+     * @source_...) then use the older spellings, which every stored binlog's tools understand.
+     */
+    public static final String DEFAULT_VERSION = "5.7.22-kingbus";
+
+    public BinlogServerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(user, "user");
+        password = password == null ? "" : password;
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0..65535, got " + port);
+        }
+        if (user.isEmpty() || user.length() > 32) {
+            throw new IllegalArgumentException("user must have 1..32 characters");
+        }
+        if (serverId <= 0 || serverId > 0xffffffffL) {
+            throw new IllegalArgumentException("server_id must be 1..4294967295, got " + serverId);
+        }
+        Objects.requireNonNull(serverUuid, "serverUuid");
+        UUID.fromString(serverUuid); // throws IllegalArgumentException for a malformed UUID
+        if (serverUuid.length() != 36) {
+            throw new IllegalArgumentException("server_uuid must be a 36-character UUID, got '" + serverUuid + "'");
+        }
+        serverVersion = serverVersion == null || serverVersion.isBlank() ? DEFAULT_VERSION : serverVersion.strip();
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be positive");
+        }
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(waitTimeout, "waitTimeout");
+        if (dumpThreads < 1) {
+            throw new IllegalArgumentException("dumpThreads must be positive");
+        }
+        if (writeBufferHigh < 16 * 1024) {
+            throw new IllegalArgumentException("writeBufferHigh must be at least 16 KiB");
+        }
+    }
+
+    /** Defaults for everything but the address and credentials; a random server_uuid and server_id. */
+    public static BinlogServerConfig of(String host, int port, String user, String password) {
+        UUID uuid = UUID.randomUUID();
+        return new BinlogServerConfig(host, port, user, password, defaultServerId(uuid), uuid.toString(), null,
+                1024, Duration.ofSeconds(10), Duration.ofHours(8),
+                Math.max(2, Runtime.getRuntime().availableProcessors()), 1 << 20);
+    }
+
+    /** A server_id derived from a UUID, away from the small ids people give their servers (1..2^20). */
+    public static long defaultServerId(UUID uuid) {
+        long h = uuid.getMostSignificantBits() ^ uuid.getLeastSignificantBits();
+        return (1L << 20) + Math.floorMod(h, 0xffffffffL - (1L << 20));
+    }
+
+    /** Parses "host:port" (IPv6 as "[::1]:3390"). */
+    public static HostPort parseAddr(String addr) {
+        if (addr == null || addr.isBlank()) {
+            throw new IllegalArgumentException("address is empty; expected host:port");
+        }
+        String a = addr.strip();
+        int colon = a.lastIndexOf(':');
+        if (colon <= 0 || colon == a.length() - 1) {
+            throw new IllegalArgumentException("address '" + a + "' is not host:port");
+        }
+        String host = a.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(a.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("address '" + a + "' has no numeric port");
+        }
+        if (port < 0 || port > 65535 || host.isEmpty()) {
+            throw new IllegalArgumentException("address '" + a + "' is not host:port with a port 0..65535");
+        }
+        return new HostPort(host, port);
+    }
+
+    /** A parsed listen address. */
+    public record HostPort(String host, int port) {
+        @Override
+        public String toString() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    public String addr() {
+        return new HostPort(host, port).toString();
+    }
+
+    public BinlogServerConfig withAddress(String newHost, int newPort) {
+        return new BinlogServerConfig(newHost, newPort, user, password, serverId, serverUuid, serverVersion,
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh);
+    }
+
+    public BinlogServerConfig withIdentity(long newServerId, String newServerUuid) {
+        return new BinlogServerConfig(host, port, user, password, newServerId, newServerUuid, serverVersion,
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh);
+    }
+
+    public BinlogServerConfig withServerVersion(String version) {
+        return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, version, maxConnections,
+                connectTimeout, waitTimeout, dumpThreads, writeBufferHigh);
+    }
+
+    public BinlogServerConfig withLimits(int newMaxConnections, Duration newConnectTimeout, Duration newWaitTimeout) {
+        return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
+                newMaxConnections, newConnectTimeout, newWaitTimeout, dumpThreads, writeBufferHigh);
+    }
+
+    public BinlogServerConfig withDumpThreads(int threads, int newWriteBufferHigh) {
+        return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
+                maxConnections, connectTimeout, waitTimeout, threads, newWriteBufferHigh);
+    }
+
+    /** Never prints the password. */
+    @Override
+    public String toString() {
+        return "BinlogServerConfig(" + addr() + ", user " + user + ", server_id " + serverId + ", server_uuid "
+                + serverUuid + ", version " + serverVersion + ")";
+    }
+}

@@ -1,0 +1,677 @@
+package io.kingbus.server;
+
+import io.kingbus.binlog.BinlogEvent;
+import io.kingbus.binlog.Bytes;
+import io.kingbus.binlog.ChecksumType;
+import io.kingbus.binlog.EventType;
+import io.kingbus.binlog.FormatDescription;
+import io.kingbus.binlog.PositionedEvent;
+import io.kingbus.binlog.RotateEvent;
+import io.kingbus.binlog.TransactionTracker;
+import io.kingbus.gtid.GtidSet;
+import io.kingbus.protocol.EofPacket;
+import io.kingbus.protocol.ErrPacket;
+import io.kingbus.protocol.ErrorCodes;
+import io.kingbus.store.BinlogFileInfo;
+import io.kingbus.store.BinlogReader;
+import io.kingbus.store.BinlogStore;
+import io.kingbus.store.StoreCorruptionException;
+import io.kingbus.store.StoreException;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One COM_BINLOG_DUMP / COM_BINLOG_DUMP_GTID stream, sent the way MySQL 5.7/8.0's Binlog_sender sends it (verified
+ * event for event against real 5.7.22 and 8.0.15 primaries):
+ * <ul>
+ * <li>a fake ROTATE naming the file (checksummed as the client's {@code @master_binlog_checksum} says), then the file's
+ * FORMAT_DESCRIPTION with the in-use flag cleared; a file:pos dump starting mid-file zeroes its log_pos and created
+ * time, a GTID dump that skips the first file's first transaction zeroes its created time;</li>
+ * <li>the stored events; a GTID dump skips the transactions the replica has (MySQL's skip_event) and, for each skipped
+ * event, sends a heartbeat with its end position once {@code @master_heartbeat_period} has passed since the last
+ * packet (with no period: after every skipped event), else before the next event it sends, and at the end of what is
+ * readable;</li>
+ * <li>a fake ROTATE before every following file, whether or not the previous file ended with a real ROTATE;</li>
+ * <li>heartbeats (v1, or v2 when the dump flags ask) after {@code @master_heartbeat_period} of silence, always naming
+ * the current file and position;</li>
+ * <li>an EOF at the end for non-blocking dumps (flag or server_id 0); errors as MySQL's 1236 texts. A client that never
+ * set {@code @master_binlog_checksum} (which MySQL refuses) gets the events without their CRC32 and a
+ * FORMAT_DESCRIPTION announcing NONE.</li>
+ * </ul>
+ *
+ * <p>Threads: the session never blocks a Netty event loop or waits in a thread of its own. Its work runs as a task on
+ * the server's small dump executor, scheduled when there is something to do (a commit in the store, the socket
+ * becoming writable again, a heartbeat due) and at most once at a time per session. A task writes while the channel
+ * is writable and for at most {@link #BUDGET_BYTES}, then yields, so one fast client never starves the others and a
+ * slow one holds at most its socket buffer plus one event.
+ */
+final class DumpSession {
+    private static final Logger log = LoggerFactory.getLogger(DumpSession.class);
+    /** Bytes one task run may queue before it yields to other sessions. */
+    static final int BUDGET_BYTES = 4 << 20;
+    private static final int IDLE = 0;
+    private static final int SCHEDULED = 1;
+    private static final int RESCHEDULE = 2;
+
+    /** What the client asked for. */
+    record Request(boolean gtid, String file, long position, GtidSet have, int flags, long replicaServerId,
+                   boolean nonBlocking, boolean heartbeatV2, long heartbeatPeriodNanos,
+                   ChecksumType clientChecksum, String replicaUuid) {
+    }
+
+    private final BinlogServer server;
+    private final ServerConnection connection;
+    private final Channel channel;
+    private final Request request;
+    private final Framing framing;
+    private final long sinceMillis = System.currentTimeMillis();
+    private final AtomicInteger state = new AtomicInteger(IDLE);
+
+    // Owned by the task (one run at a time).
+    private BinlogReader reader;
+    /** GTID dumps: the replica's set; its transactions are read and skipped here (MySQL's skip_event). */
+    private GtidSet skip;
+    private TransactionTracker tracker;
+    private boolean skipping;
+    /** The end of skipped events not yet announced by a heartbeat (MySQL's exclude_group_end_pos), or -1. */
+    private long pendingSkipEnd = -1;
+    private boolean lastEventSkipped;
+    private boolean started;
+    private boolean finished;
+    private boolean clearCreated;
+    private ChecksumType eventChecksum;
+    private boolean strip;
+    private String sentFile;
+    private long lastSentNanos = System.nanoTime();
+
+    // Read by status and the heartbeat tick.
+    private volatile String file;
+    private volatile long position;
+    private volatile long lastEventTimestamp;
+    private volatile boolean caughtUp;
+    private volatile long lastWriteNanos = System.nanoTime();
+    private volatile boolean heartbeatDue;
+    private volatile String killMessage;
+    private volatile boolean closeRequested;
+    private final AtomicLong eventsSent = new AtomicLong();
+    private final AtomicLong bytesSent = new AtomicLong();
+    private ScheduledFuture<?> heartbeatTimer;
+
+    DumpSession(BinlogServer server, ServerConnection connection, Channel channel, Request request, int firstSequenceId) {
+        this.server = server;
+        this.connection = connection;
+        this.channel = channel;
+        this.request = request;
+        this.framing = new Framing(firstSequenceId);
+        this.file = request.file();
+        this.position = request.position();
+    }
+
+    Request request() {
+        return request;
+    }
+
+    ServerConnection connection() {
+        return connection;
+    }
+
+    long sinceMillis() {
+        return sinceMillis;
+    }
+
+    String file() {
+        return file;
+    }
+
+    long position() {
+        return position;
+    }
+
+    long lastEventTimestamp() {
+        return lastEventTimestamp;
+    }
+
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
+    long eventsSent() {
+        return eventsSent.get();
+    }
+
+    long bytesSent() {
+        return bytesSent.get();
+    }
+
+    /** Starts the stream (on the dump executor). */
+    void begin() {
+        long period = request.heartbeatPeriodNanos();
+        if (period > 0 && !request.nonBlocking()) {
+            long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(10), period / 4);
+            heartbeatTimer = channel.eventLoop().scheduleAtFixedRate(this::heartbeatTick, tick, tick,
+                    TimeUnit.NANOSECONDS);
+        }
+        wake();
+    }
+
+    /** Something may be ready (a commit, writability, a heartbeat, a kill): run the task unless it runs already. */
+    void wake() {
+        while (true) {
+            int s = state.get();
+            if (s == IDLE) {
+                if (state.compareAndSet(IDLE, SCHEDULED)) {
+                    try {
+                        server.dumpExecutor().execute(this::run);
+                    } catch (java.util.concurrent.RejectedExecutionException e) {
+                        state.set(IDLE); // the server is stopping; its stop() closes the session
+                    }
+                    return;
+                }
+            } else if (s == SCHEDULED) {
+                if (state.compareAndSet(SCHEDULED, RESCHEDULE)) {
+                    return;
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    /** Called after every store commit: only sessions waiting at the end of the binlog need waking. */
+    void onCommit() {
+        if (caughtUp) {
+            wake();
+        }
+    }
+
+    /** Ends this session because a newer dump from the same replica arrived (MySQL's zombie dump thread). */
+    void kill(String message) {
+        killMessage = message;
+        wake();
+    }
+
+    /** The connection is gone or the server stops: release the reader from the task. */
+    void close() {
+        closeRequested = true;
+        ScheduledFuture<?> t = heartbeatTimer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        wake();
+    }
+
+    /** After the dump executor has stopped (server stop): release the reader from the calling thread. */
+    void forceRelease() {
+        closeRequested = true;
+        if (!finished) {
+            release();
+        }
+    }
+
+    private void heartbeatTick() {
+        if (caughtUp && System.nanoTime() - lastWriteNanos >= request.heartbeatPeriodNanos() * 9 / 10) {
+            heartbeatDue = true;
+            wake();
+        }
+    }
+
+    private void run() {
+        do {
+            state.set(SCHEDULED);
+            try {
+                step();
+            } catch (RuntimeException | Error e) {
+                log.warn("binlog dump to {} failed: {}", connection.describe(), e.toString(), e);
+                fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, "internal error in the kingbus binlog server: "
+                        + e.getClass().getSimpleName());
+            }
+        } while (!state.compareAndSet(SCHEDULED, IDLE));
+    }
+
+    // ------------------------------------------------------------------ the task
+
+    private void step() {
+        if (finished) {
+            return;
+        }
+        if (closeRequested || !channel.isActive()) {
+            release();
+            return;
+        }
+        String kill = killMessage;
+        if (kill != null) {
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange(kill));
+            return;
+        }
+        if (!started) {
+            started = true;
+            if (!open()) {
+                return;
+            }
+        }
+        long budget = BUDGET_BYTES;
+        boolean wrote = false;
+        while (channel.isWritable() && budget > 0) {
+            caughtUp = true; // before polling: a commit published after the poll then wakes us (onCommit)
+            PositionedEvent e;
+            try {
+                e = reader.poll();
+            } catch (StoreCorruptionException ex) {
+                log.warn("binlog dump to {}: {}", connection.describe(), ex.getMessage());
+                fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange(MySqlFlavor.CRC_FAILURE));
+                return;
+            } catch (StoreException ex) {
+                fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange(MySqlFlavor.BINLOG_NOT_OPEN));
+                return;
+            } catch (IOException ex) {
+                log.warn("binlog dump to {}: {}", connection.describe(), ex.toString());
+                fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange("I/O error reading log event"));
+                return;
+            }
+            if (e == null) {
+                break;
+            }
+            caughtUp = false;
+            wrote = true;
+            if (!e.file().equals(sentFile)) {
+                // a new file: MySQL sends a fake ROTATE before every file, even after the previous file's real
+                // ROTATE; what was skipped at the end of the previous file is not announced
+                pendingSkipEnd = -1;
+                lastEventSkipped = false;
+                budget -= sendFakeRotate(e.file(), 4);
+            }
+            if (skip != null && skipped(e)) {
+                budget -= Math.max(64, e.event().length() / 8); // reading costs too, but less than sending
+                lastEventSkipped = true;
+                file = e.file();
+                position = e.endPosition();
+                if (System.nanoTime() - lastSentNanos >= request.heartbeatPeriodNanos()) {
+                    budget -= heartbeat(e.endPosition()); // keep the replica's position (and connection) moving
+                    pendingSkipEnd = -1;
+                } else {
+                    pendingSkipEnd = e.endPosition();
+                }
+                continue;
+            }
+            lastEventSkipped = false;
+            if (pendingSkipEnd >= 0) {
+                budget -= heartbeat(pendingSkipEnd); // the replica's position moves past the skipped events
+                pendingSkipEnd = -1;
+            }
+            budget -= send(e);
+        }
+        if (caughtUp) {
+            if (lastEventSkipped) {
+                // everything readable is sent; the last events were skipped: say where we are (MySQL does it at
+                // the end of the active file before waiting)
+                lastEventSkipped = false;
+                pendingSkipEnd = -1;
+                heartbeat(readerPosition());
+                wrote = true;
+            }
+            if (request.nonBlocking()) {
+                framing.writeRaw(channel, new EofPacket(0, 0x0002).encode());
+                finish(true);
+                return;
+            }
+            if (heartbeatDue) {
+                heartbeatDue = false;
+                if (System.nanoTime() - lastSentNanos >= request.heartbeatPeriodNanos() * 9 / 10) {
+                    heartbeat(readerPosition());
+                    wrote = true;
+                }
+            }
+        }
+        if (wrote) {
+            framing.flushBatch(channel);
+            channel.flush();
+        }
+        if (!caughtUp && channel.isWritable()) {
+            wake(); // budget used up: yield to the other sessions, then go on
+        }
+    }
+
+    /** Where the reader is in the file last announced to the client (after skipped events too). */
+    private long readerPosition() {
+        if (reader != null && sentFile != null && sentFile.equals(reader.file())) {
+            return reader.position();
+        }
+        return position;
+    }
+
+    /** MySQL's skip_event: from a GTID the replica has, up to the end of its transaction. */
+    private boolean skipped(PositionedEvent e) {
+        TransactionTracker.Step step = tracker.accept(e.event());
+        switch (step.role()) {
+            case START -> {
+                skipping = tracker.currentGtid() != null && skip.contains(tracker.currentGtid());
+                return skipping;
+            }
+            case MIDDLE -> {
+                return skipping;
+            }
+            case END -> {
+                boolean s = skipping;
+                skipping = false;
+                return s;
+            }
+            default -> {
+                skipping = false;
+                return false;
+            }
+        }
+    }
+
+    /** Opens the reader and sends the first fake ROTATE (and FORMAT_DESCRIPTION); false (after an ERR) on failure. */
+    private boolean open() {
+        BinlogStore store = server.store();
+        List<BinlogFileInfo> files = store.files();
+        eventChecksum = request.clientChecksum() == null ? ChecksumType.OFF : request.clientChecksum();
+        if (files.isEmpty()) {
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, MySqlFlavor.BINLOG_NOT_OPEN);
+            return false;
+        }
+        try {
+            if (request.gtid()) {
+                return openGtid(store, files);
+            }
+            return openPosition(store, files, request.file().isEmpty() ? files.get(0).name() : request.file(),
+                    request.position());
+        } catch (StoreCorruptionException e) {
+            log.warn("binlog dump to {}: {}", connection.describe(), e.getMessage());
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, MySqlFlavor.CRC_FAILURE);
+            return false;
+        } catch (StoreException e) {
+            log.info("binlog dump to {}: {}", connection.describe(), e.getMessage());
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, MySqlFlavor.NO_FIRST_LOG);
+            return false;
+        } catch (IOException e) {
+            log.warn("binlog dump to {}: {}", connection.describe(), e.toString());
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, "I/O error reading log event");
+            return false;
+        }
+    }
+
+    private boolean openGtid(BinlogStore store, List<BinlogFileInfo> files) throws IOException {
+        GtidSet have = request.have();
+        skip = have.copy();
+        tracker = new TransactionTracker(ChecksumType.OFF);
+        if (!request.file().isEmpty()) {
+            // MySQL honours a file name in a GTID dump: start there, still skipping what the replica has
+            return openPosition(store, files, request.file(), request.position());
+        }
+        MySqlFlavor flavor = server.flavor();
+        GtidSet executed = store.executedGtids();
+        // MySQL checks its own server_uuid; kingbus stands in for the primaries whose GTIDs it stores
+        for (java.util.UUID sid : have.sids()) {
+            if (executed.sids().contains(sid)) {
+                GtidSet replicaPart = GtidSet.empty();
+                for (GtidSet.Interval i : have.intervals(sid)) {
+                    replicaPart.addInterval(sid, i.start(), i.endInclusive());
+                }
+                if (!executed.containsAll(replicaPart)) {
+                    log.info("binlog dump to {}: the replica has GTIDs the store lacks: {}", connection.describe(),
+                            replicaPart.subtract(executed));
+                    fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, flavor.slaveHasMoreGtids());
+                    return false;
+                }
+            }
+        }
+        GtidSet purged = store.purgedGtids();
+        if (!have.containsAll(purged)) {
+            log.info("binlog dump to {}: the replica lacks purged GTIDs {}", connection.describe(),
+                    purged.subtract(have));
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, flavor.purgedRequiredGtids());
+            return false;
+        }
+        String startFile;
+        try (BinlogReader probe = store.openReader(have)) { // the latest file whose PREVIOUS_GTIDS ⊆ have
+            startFile = probe.file();
+            reader = store.openReader(startFile, 4); // opened before the probe unpins the file
+        } catch (io.kingbus.store.PurgedException e) {
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, flavor.purgedRequiredGtids());
+            return false;
+        }
+        for (BinlogFileInfo f : files) {
+            if (f.name().equals(startFile)) {
+                // skipping at least the first transaction of the file: the FORMAT_DESCRIPTION's created is cleared
+                clearCreated = f.firstGtid() != null && have.contains(f.firstGtid());
+            }
+        }
+        sendFakeRotate(startFile, 4);
+        return true;
+    }
+
+    private boolean openPosition(BinlogStore store, List<BinlogFileInfo> files, String name, long pos)
+            throws IOException {
+        if (!checkPosition(files, name, pos)) {
+            return false;
+        }
+        if (pos <= 4) {
+            reader = store.openReader(name, 4);
+            sendFakeRotate(name, 4);
+            return true;
+        }
+        // the FORMAT_DESCRIPTION comes first (log_pos and created zeroed), then the events from pos
+        BinlogEvent fde;
+        try (BinlogReader head = store.openReader(name, 4)) {
+            PositionedEvent first = head.poll();
+            if (first == null || first.event().type() != EventType.FORMAT_DESCRIPTION) {
+                fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, MySqlFlavor.NO_FORMAT_DESCRIPTION);
+                return false;
+            }
+            fde = first.event();
+        }
+        if (tracker != null) {
+            tracker.accept(fde); // the checksum the skipped transactions are read with
+        }
+        try {
+            reader = store.openReader(name, pos);
+        } catch (StoreException e) {
+            if (e instanceof StoreCorruptionException) {
+                throw e;
+            }
+            // not an event boundary: MySQL reads garbage there and fails
+            sendFakeRotate(name, pos);
+            sendFormatDescription(fde, !request.gtid());
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, MySqlFlavor.BOGUS_DATA + "; the first event '"
+                    + name + "' at " + pos + ", the last event read from '" + name + "' at 4, the last byte read"
+                    + " from '" + name + "' at " + (4 + fde.length()) + ".");
+            return false;
+        }
+        sendFakeRotate(name, pos);
+        sendFormatDescription(fde, !request.gtid());
+        return true;
+    }
+
+    /** MySQL's check_start_file: the file must be stored, the position inside it. */
+    private boolean checkPosition(List<BinlogFileInfo> files, String name, long pos) {
+        BinlogFileInfo info = null;
+        for (BinlogFileInfo f : files) {
+            if (f.name().equals(name)) {
+                info = f;
+            }
+        }
+        if (info == null) {
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, MySqlFlavor.NO_FIRST_LOG);
+            return false;
+        }
+        if (pos < 4) {
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, MySqlFlavor.POSITION_BELOW_4);
+            return false;
+        }
+        if (pos > info.endPosition()) {
+            fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, MySqlFlavor.POSITION_PAST_END);
+            return false;
+        }
+        return true;
+    }
+
+    /** Sends one stored event; returns the bytes queued. */
+    private long send(PositionedEvent e) {
+        BinlogEvent event = e.event();
+        long queued;
+        if (event.type() == EventType.FORMAT_DESCRIPTION) {
+            // GTID dumps clear "created" when they skip the file's first transaction; file:pos dumps only clear
+            // log_pos and created in the FORMAT_DESCRIPTION sent before a mid-file start (sent in openPosition)
+            queued = sendFormatDescription(event, false);
+        } else {
+            byte[] bytes = event.bytes();
+            if (strip) {
+                bytes = stripChecksum(bytes);
+            }
+            queued = framing.write(channel, 0, bytes);
+            sent(queued);
+        }
+        if (event.timestamp() != 0) {
+            lastEventTimestamp = event.timestamp();
+        }
+        file = e.file();
+        position = e.endPosition();
+        return queued;
+    }
+
+    /**
+     * The FORMAT_DESCRIPTION as MySQL sends it: in-use flag cleared; in a GTID dump that skips the first
+     * transaction of its first file, "created" zeroed; before a mid-file start of a file:pos dump
+     * ({@code midFile}), log_pos and created zeroed; for a checksum-unaware client, NONE announced.
+     */
+    private long sendFormatDescription(BinlogEvent fde, boolean midFile) {
+        byte[] b = fde.bytes().clone();
+        b[BinlogEvent.FLAGS_OFFSET] &= (byte) ~BinlogEvent.FLAG_BINLOG_IN_USE;
+        ChecksumType declared = FormatDescription.checksumOf(fde);
+        ChecksumType trailer = FormatDescription.trailerChecksumOf(fde);
+        boolean updated = false;
+        if (request.gtid() && request.file().isEmpty()) {
+            if (clearCreated) {
+                Bytes.putU32(b, BinlogEvent.HEADER_LENGTH + 2 + 50, 0);
+                updated = true;
+            }
+        } else if (midFile) {
+            Bytes.putU32(b, BinlogEvent.LOG_POS_OFFSET, 0);
+            Bytes.putU32(b, BinlogEvent.HEADER_LENGTH + 2 + 50, 0);
+            updated = true;
+        }
+        strip = request.clientChecksum() == null && declared == ChecksumType.CRC32;
+        if (strip) {
+            b[b.length - 5] = (byte) ChecksumType.OFF.code(); // the client cannot handle checksums: announce NONE
+            updated = true;
+        }
+        if (trailer == ChecksumType.CRC32 && (updated || Bytes.u32(b, b.length - 4)
+                != BinlogEvent.crc32(b, 0, b.length - 4))) {
+            Bytes.putU32(b, b.length - 4, BinlogEvent.crc32(b, 0, b.length - 4));
+        }
+        eventChecksum = strip ? ChecksumType.OFF : declared;
+        long n = framing.write(channel, 0, b);
+        sent(n);
+        return n;
+    }
+
+    private long sendFakeRotate(String name, long pos) {
+        BinlogEvent rotate = RotateEvent.fake(server.config().serverId(), name, pos, eventChecksum);
+        long n = framing.write(channel, 0, rotate.bytes());
+        sent(n);
+        sentFile = name;
+        file = name;
+        position = pos;
+        return n;
+    }
+
+    /** A heartbeat naming the current file (never empty) and {@code pos}; returns the bytes queued. */
+    private long heartbeat(long pos) {
+        String name = sentFile != null ? sentFile : request.file();
+        BinlogEvent hb;
+        if (request.heartbeatV2()) {
+            hb = io.kingbus.binlog.HeartbeatEvent.buildV2(server.config().serverId(), name, pos, eventChecksum);
+        } else {
+            byte[] body = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            hb = BinlogEvent.build(EventType.HEARTBEAT, server.config().serverId(), 0, pos & 0xffffffffL, 0, body,
+                    eventChecksum);
+        }
+        long n = framing.write(channel, 0, hb.bytes());
+        lastSentNanos = System.nanoTime();
+        lastWriteNanos = lastSentNanos;
+        position = pos;
+        return n;
+    }
+
+    private void sent(long bytes) {
+        bytesSent.addAndGet(bytes);
+        eventsSent.incrementAndGet();
+        lastSentNanos = System.nanoTime();
+        lastWriteNanos = lastSentNanos;
+    }
+
+    private static byte[] stripChecksum(byte[] event) {
+        if (event.length < BinlogEvent.HEADER_LENGTH + 4) {
+            return event;
+        }
+        byte[] b = java.util.Arrays.copyOf(event, event.length - 4);
+        Bytes.putU32(b, BinlogEvent.LENGTH_OFFSET, b.length);
+        return b;
+    }
+
+    // ------------------------------------------------------------------ ending
+
+    private String withRange(String message) {
+        String f = file == null || file.isEmpty() ? request.file() : file;
+        return message + "; the first event '" + request.file() + "' at " + request.position()
+                + ", the last event read from '" + f + "' at " + position + ", the last byte read from '" + f
+                + "' at " + position + ".";
+    }
+
+    /** Sends ERR (after any events already queued) and ends the dump; MySQL then closes the connection. */
+    private void fail(int code, String message) {
+        if (finished) {
+            return;
+        }
+        if (channel.isActive()) {
+            framing.writeRaw(channel, new ErrPacket(code, ErrorCodes.STATE_GENERAL, message).encode());
+        }
+        finish(false);
+    }
+
+    private void finish(boolean clean) {
+        finished = true;
+        boolean active = channel.isActive();
+        if (active) {
+            framing.flushBatch(channel);
+        }
+        release();
+        if (active) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        if (!clean) {
+            log.debug("binlog dump to {} ended with an error", connection.describe());
+        }
+    }
+
+    private void release() {
+        finished = true;
+        framing.discard();
+        ScheduledFuture<?> t = heartbeatTimer;
+        if (t != null) {
+            t.cancel(false);
+        }
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (IOException | RuntimeException e) {
+                log.debug("closing a binlog reader: {}", e.toString());
+            }
+            reader = null;
+        }
+        server.unregisterDump(this);
+    }
+
+}

@@ -1,0 +1,137 @@
+package io.kingbus.server;
+
+import io.kingbus.gtid.GtidSet;
+import io.kingbus.store.BinlogFileInfo;
+import io.kingbus.store.BinlogStore;
+import io.kingbus.store.StoreOptions;
+import io.kingbus.testkit.MySqlServer;
+import io.kingbus.testkit.MySqlVersion;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Binlog clients read from kingbus exactly what the real primary serves them: mysql-binlog-connector-java by GTID
+ * and by file:pos, event for event (header, position, decoded data, raw row bytes). Kingbus presents the primary's
+ * server_id here, so even its artificial events (fake ROTATE, heartbeats) are identical.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ClientsTestBase {
+    private static final Logger log = LoggerFactory.getLogger(ClientsTestBase.class);
+    static final String USER = "cdc";
+    static final String PASSWORD = "cdc-pw";
+
+    final MySqlVersion version;
+    MySqlServer primary;
+    BinlogStore store;
+    BinlogServer server;
+    PrimaryFeeder feeder;
+    Path dir;
+
+    ClientsTestBase(MySqlVersion version) {
+        this.version = version;
+    }
+
+    @BeforeAll
+    void startAll() throws Exception {
+        dir = Files.createTempDirectory("kb-clients-test");
+        primary = MySqlServer.builder(version).start();
+        store = BinlogStore.open(dir.resolve("store"), StoreOptions.defaults().withFsync(false));
+        Workloads.mixed(primary, 1, true);
+        Workloads.small(primary, 1, 30);
+        Workloads.mixed(primary, 2, false);
+        feeder = new PrimaryFeeder(primary, store);
+        feeder.sync();
+        assertThat(store.executedGtids()).isEqualTo(GtidSet.parse(primary.gtidExecuted()));
+        server = new BinlogServer(store, BinlogServerConfig.of("127.0.0.1", 0, USER, PASSWORD)
+                .withIdentity(primary.serverId(), UUID.randomUUID().toString())).start();
+    }
+
+    @AfterAll
+    void stopAll() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {server, primary, store}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.warn("closing {}: {}", c, e.toString());
+                }
+            }
+        }
+        if (dir != null) {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    List<String> fromPrimary(String file, long pos, String gtids) throws Exception {
+        return BinlogEvents.read(primary.host(), primary.port(), MySqlServer.USER, MySqlServer.PASSWORD, file, pos,
+                gtids, null);
+    }
+
+    List<String> fromKingbus(String file, long pos, String gtids) throws Exception {
+        return BinlogEvents.read("127.0.0.1", server.port(), USER, PASSWORD, file, pos, gtids, null);
+    }
+
+    void assertSameEvents(List<String> kingbus, List<String> real) {
+        if (!kingbus.equals(real)) {
+            try {
+                Path out = Path.of(System.getProperty("java.io.tmpdir"), "kb-events-" + version);
+                Files.createDirectories(out);
+                Files.write(out.resolve("kingbus.txt"), kingbus);
+                Files.write(out.resolve("primary.txt"), real);
+                log.warn("event lists differ; see {}", out);
+            } catch (java.io.IOException e) {
+                log.warn("cannot write the event lists: {}", e.toString());
+            }
+        }
+        assertThat(kingbus).hasSize(real.size());
+        for (int i = 0; i < real.size(); i++) {
+            assertThat(kingbus.get(i)).as("event #%d", i).isEqualTo(real.get(i));
+        }
+    }
+
+    @Test
+    void connectorJavaByFileAndPositionFromTheStart() throws Exception {
+        String first = store.files().get(0).name();
+        List<String> real = fromPrimary(first, 4, null);
+        List<String> ours = fromKingbus(first, 4, null);
+        log.info("{}: {} events by file:pos from {}:4", version, real.size(), first);
+        assertThat(real.size()).isGreaterThan(100);
+        assertSameEvents(ours, real);
+    }
+
+    @Test
+    void connectorJavaByFileAndPositionMidFile() throws Exception {
+        BinlogFileInfo second = store.files().get(1);
+        StoredPositions p = StoredPositions.of(store, second.name());
+        long mid = p.transactionStarts().get(p.transactionStarts().size() / 2);
+        List<String> real = fromPrimary(second.name(), mid, null);
+        List<String> ours = fromKingbus(second.name(), mid, null);
+        assertThat(real).isNotEmpty();
+        assertSameEvents(ours, real);
+    }
+
+    @Test
+    void connectorJavaByGtid() throws Exception {
+        UUID sid = GtidSet.parse(primary.gtidExecuted()).sids().iterator().next();
+        for (String have : new String[] {"", sid + ":1-5", sid + ":1-3:7-9:20-25",
+                sid + ":1-" + (GtidSet.parse(primary.gtidExecuted()).lastGno(sid) - 2), primary.gtidExecuted()}) {
+            List<String> real = fromPrimary(null, 4, have);
+            List<String> ours = fromKingbus(null, 4, have);
+            log.info("{}: {} events by GTID excluding '{}'", version, real.size(), have);
+            assertSameEvents(ours, real);
+        }
+    }
+}
