@@ -5,6 +5,8 @@ import io.kingbus.admin.HttpUrl;
 import io.kingbus.raft.CatchUpRoutes;
 import io.kingbus.raft.RaftNode;
 import io.kingbus.raft.RaftNodeConfig;
+import io.kingbus.server.BinlogServerManager;
+import io.kingbus.server.BinlogServerRoutes;
 import io.kingbus.store.BinlogStore;
 import io.kingbus.store.StoreOptions;
 import org.slf4j.Logger;
@@ -31,6 +33,7 @@ public final class KingbusNode implements AutoCloseable {
     private final RaftNode raft;
     private final AdminServer admin;
     private final ScheduledExecutorService housekeeping;
+    private BinlogServerManager binlogServer;
 
     private KingbusNode(NodeConfig config, BinlogStore store, RaftNode raft, AdminServer admin,
                         ScheduledExecutorService housekeeping) {
@@ -50,6 +53,7 @@ public final class KingbusNode implements AutoCloseable {
         BinlogStore store = BinlogStore.open(config.dataDir().resolve("store"), storeOptions);
         RaftNode raft = null;
         AdminServer admin = null;
+        BinlogServerManager binlogServer = null;
         try {
             Map<String, String> cluster = new LinkedHashMap<>();
             config.initialCluster().forEach((name, url) -> cluster.put(name, url.toString()));
@@ -63,12 +67,16 @@ public final class KingbusNode implements AutoCloseable {
                     .electionTimeout(config.electionTimeout())
                     .build());
             RaftNode node = raft;
+            // Serves again what it served before a restart (settings kept in the data dir).
+            BinlogServerManager served = binlogServer = new BinlogServerManager(store, config.dataDir());
             admin = new AdminServer(raft, config.adminUrl(), AdminServer.Settings.defaults().withNodeName(config.name()))
                     .routes(app -> CatchUpRoutes.register(app, store, node.stateMachine()))
+                    .routes(app -> BinlogServerRoutes.register(app, served))
                     .routes(app -> { if (TestProposalRoutes.enabled()) TestProposalRoutes.register(app, node); });
             admin.start();
             raft.start();
         } catch (IOException | RuntimeException e) {
+            closeQuietly(binlogServer);
             closeQuietly(admin);
             closeQuietly(raft);
             store.close();
@@ -80,6 +88,7 @@ public final class KingbusNode implements AutoCloseable {
             return t;
         });
         KingbusNode node = new KingbusNode(config, store, raft, admin, housekeeping);
+        node.binlogServer = binlogServer;
         housekeeping.scheduleWithFixedDelay(node::purgeQuietly, 1, 1, TimeUnit.MINUTES);
         log.info("kingbus node {} up: peer {}, admin {}, data {}, store executed {}", config.name(), config.peerUrl(),
                 admin.url(), config.dataDir(), store.executedGtids());
@@ -110,6 +119,10 @@ public final class KingbusNode implements AutoCloseable {
         return store;
     }
 
+    public BinlogServerManager binlogServer() {
+        return binlogServer;
+    }
+
     public HttpUrl adminUrl() {
         return admin.url();
     }
@@ -117,6 +130,7 @@ public final class KingbusNode implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        closeQuietly(binlogServer);
         closeQuietly(admin);
         closeQuietly(raft);
         try {
