@@ -42,7 +42,8 @@ public record HeartbeatEvent(String file, long position) {
 
     /** A v1 heartbeat; the position must fit 32 bits (callers use v2 beyond that). */
     public static BinlogEvent buildV1(long serverId, String file, long position, ChecksumType checksum) {
-        return BinlogEvent.build(EventType.HEARTBEAT, serverId, 0, position & 0xffffffffL, BinlogEvent.FLAG_ARTIFICIAL,
+        // MySQL sends heartbeats with no flags set.
+        return BinlogEvent.build(EventType.HEARTBEAT, serverId, 0, position & 0xffffffffL, 0,
                 file.getBytes(StandardCharsets.UTF_8), checksum);
     }
 

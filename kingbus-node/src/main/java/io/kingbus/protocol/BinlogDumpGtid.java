@@ -55,6 +55,10 @@ public record BinlogDumpGtid(int flags, long serverId, String fileName, long pos
                 throw new ProtocolException("file name of " + nameLength + " bytes, " + r.remaining() + " left");
             }
             String name = r.string((int) nameLength);
+            int nul = name.indexOf('\0');
+            if (nul >= 0) {
+                name = name.substring(0, nul); // a 5.7 replica restarting its IO thread sends a name of NUL bytes
+            }
             long position = r.u64();
             if (position < 0) {
                 throw new ProtocolException("position " + Long.toUnsignedString(position) + " out of range");

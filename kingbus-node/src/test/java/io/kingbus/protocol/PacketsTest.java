@@ -220,4 +220,13 @@ class PacketsTest {
         assertThat(new PayloadWriter().lenenc(1L << 24).toByteArray()).containsExactly(0xfe, 0, 0, 0, 1, 0, 0, 0, 0);
         assertThat(new PayloadWriter().lenencString(null).toByteArray()).containsExactly(0xfb);
     }
+
+    @Test
+    void binlogDumpGtidFileNameOfNulBytesMeansNoFileAsMySqlReadsIt() {
+        // A 5.7 replica restarting its IO thread sends a file name made of NUL bytes.
+        byte[] payload = new BinlogDumpGtid(0, 7, "\0\0\0", 4, io.kingbus.gtid.GtidSet.empty()).encode();
+        assertThat(BinlogDumpGtid.parse(payload).fileName()).isEmpty();
+        byte[] named = new BinlogDumpGtid(0, 7, "mysql-bin.000002\0", 4, io.kingbus.gtid.GtidSet.empty()).encode();
+        assertThat(BinlogDumpGtid.parse(named).fileName()).isEqualTo("mysql-bin.000002");
+    }
 }
