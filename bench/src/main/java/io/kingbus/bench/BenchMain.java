@@ -1,6 +1,7 @@
 package io.kingbus.bench;
 
-/** Entry point of bench/run: {@code bench/run store|replication [arguments]}. */
+/** Entry point of bench/run: {@code bench/run store [transactions]}, {@code bench/run replication [transactions]},
+ * {@code bench/run syncer [transactions]}. */
 public final class BenchMain {
     public static void main(String[] args) throws Exception {
         String which = args.length > 0 ? args[0] : "store";
@@ -8,8 +9,9 @@ public final class BenchMain {
         switch (which) {
             case "store" -> StoreBench.main(rest);
             case "replication" -> ReplicationBench.main(rest);
+            case "syncer" -> SyncerBench.main(rest);
             default -> {
-                System.err.println("unknown benchmark '" + which + "'; available: store, replication");
+                System.err.println("unknown benchmark '" + which + "'; available: store, replication, syncer");
                 System.exit(2);
             }
         }

@@ -9,6 +9,8 @@ import io.kingbus.server.BinlogServerManager;
 import io.kingbus.server.BinlogServerRoutes;
 import io.kingbus.store.BinlogStore;
 import io.kingbus.store.StoreOptions;
+import io.kingbus.syncer.Syncer;
+import io.kingbus.syncer.SyncerRoutes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +24,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One kingbus process: the binlog store, the raft node that replicates it, and the admin API.
+ * One kingbus process: the binlog store, the raft node that replicates it, the syncer (leader only), the
+ * binlog server, and the admin API.
  * Started from {@link NodeConfig}; closed in reverse order.
  */
 public final class KingbusNode implements AutoCloseable {
@@ -34,6 +37,7 @@ public final class KingbusNode implements AutoCloseable {
     private final AdminServer admin;
     private final ScheduledExecutorService housekeeping;
     private BinlogServerManager binlogServer;
+    private Syncer syncer;
 
     private KingbusNode(NodeConfig config, BinlogStore store, RaftNode raft, AdminServer admin,
                         ScheduledExecutorService housekeeping) {
@@ -54,6 +58,7 @@ public final class KingbusNode implements AutoCloseable {
         RaftNode raft = null;
         AdminServer admin = null;
         BinlogServerManager binlogServer = null;
+        Syncer syncer = null;
         try {
             Map<String, String> cluster = new LinkedHashMap<>();
             config.initialCluster().forEach((name, url) -> cluster.put(name, url.toString()));
@@ -73,9 +78,14 @@ public final class KingbusNode implements AutoCloseable {
                     .routes(app -> CatchUpRoutes.register(app, store, node.stateMachine()))
                     .routes(app -> BinlogServerRoutes.register(app, served))
                     .routes(app -> { if (TestProposalRoutes.enabled()) TestProposalRoutes.register(app, node); });
+            Syncer sy = syncer = new Syncer(raft, store, Syncer.Options.defaults());
+            AdminServer ad = admin;
+            admin.routes(app -> SyncerRoutes.register(app, sy, ad.forwarder(), ad.maxBodyBytes()));
             admin.start();
             raft.start();
+            syncer.start();
         } catch (IOException | RuntimeException e) {
+            closeQuietly(syncer);
             closeQuietly(binlogServer);
             closeQuietly(admin);
             closeQuietly(raft);
@@ -89,6 +99,7 @@ public final class KingbusNode implements AutoCloseable {
         });
         KingbusNode node = new KingbusNode(config, store, raft, admin, housekeeping);
         node.binlogServer = binlogServer;
+        node.syncer = syncer;
         housekeeping.scheduleWithFixedDelay(node::purgeQuietly, 1, 1, TimeUnit.MINUTES);
         log.info("kingbus node {} up: peer {}, admin {}, data {}, store executed {}", config.name(), config.peerUrl(),
                 admin.url(), config.dataDir(), store.executedGtids());
@@ -119,6 +130,10 @@ public final class KingbusNode implements AutoCloseable {
         return store;
     }
 
+    public Syncer syncer() {
+        return syncer;
+    }
+
     public BinlogServerManager binlogServer() {
         return binlogServer;
     }
@@ -130,6 +145,7 @@ public final class KingbusNode implements AutoCloseable {
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        closeQuietly(syncer);
         closeQuietly(binlogServer);
         closeQuietly(admin);
         closeQuietly(raft);

@@ -63,6 +63,9 @@ import java.util.function.Function;
  *       skipped, identically everywhere. Any other failure (I/O) halts the node through the fatal handler: the
  *       apply future is never completed exceptionally, since Ratis would then skip the entry on this node only.</li>
  *   <li>PUBLISH_MEMBER → the member metadata (peer id → admin URL) GET /cluster shows.</li>
+ *   <li>SYNCER_START / SYNCER_STOP → the cluster's syncer configuration ({@link #syncerConfig()}): running or
+ *       stopped, with the last arguments. Kept in snapshot markers, so it survives restarts and log purges. The
+ *       leader's syncer follows it ({@link #setSyncerListener}).</li>
  * </ul>
  *
  * <p>Snapshots are cheap markers (see {@link #takeSnapshot()}); a follower that lacks purged entries copies the
@@ -100,8 +103,46 @@ public class BinlogStateMachine extends BaseStateMachine {
     public record SnapshotView(long term, long index, Map<String, String> members) {
     }
 
-    /** The marker file's content. */
-    record Marker(long term, long index, long storeRecoveryTag, Map<String, String> members, String written) {
+    /**
+     * The replicated syncer configuration: whether the cluster's syncer should run, the last arguments it was started
+     * with (null before the first SYNCER_START), and the raft index of the command that set it (-1: none applied).
+     */
+    public record SyncerConfig(boolean running, RaftCommand.SyncerStart args, long index) {
+        public static final SyncerConfig NONE = new SyncerConfig(false, null, -1);
+
+        @Override
+        public String toString() {
+            return (running ? "running " : "stopped ") + (args == null ? "(no arguments)" : args.toString())
+                    + " @" + index;
+        }
+    }
+
+    /** The syncer configuration as kept in a marker (the password too: the marker is the log's stand-in). */
+    record MarkerSyncer(boolean running, long index, Long syncerId, String syncerUuid, String mysqlAddr,
+                        String mysqlUser, String mysqlPassword, Boolean semiSync) {
+        static MarkerSyncer of(SyncerConfig c) {
+            RaftCommand.SyncerStart a = c.args();
+            return a == null ? new MarkerSyncer(c.running(), c.index(), null, null, null, null, null, null)
+                    : new MarkerSyncer(c.running(), c.index(), a.syncerId(), a.syncerUuid(), a.mysqlAddr(),
+                    a.mysqlUser(), a.mysqlPassword(), a.semiSync());
+        }
+
+        SyncerConfig config() {
+            RaftCommand.SyncerStart a = syncerUuid == null || mysqlAddr == null || mysqlUser == null ? null
+                    : new RaftCommand.SyncerStart(syncerId == null ? 0 : syncerId, syncerUuid, mysqlAddr, mysqlUser,
+                    mysqlPassword, semiSync != null && semiSync);
+            return new SyncerConfig(running && a != null, a, index);
+        }
+
+        @Override
+        public String toString() {
+            return config().toString();
+        }
+    }
+
+    /** The marker file's content ({@code syncer} is null in markers written before the syncer existed). */
+    record Marker(long term, long index, long storeRecoveryTag, Map<String, String> members, String written,
+                  MarkerSyncer syncer) {
     }
 
     private final BinlogStore store;
@@ -123,6 +164,9 @@ public class BinlogStateMachine extends BaseStateMachine {
     });
     private volatile Consumer<Throwable> fatalHandler;
     private volatile Listener listener = new Listener() {
+    };
+    private volatile SyncerConfig syncerConfig = SyncerConfig.NONE;
+    private volatile Consumer<SyncerConfig> syncerListener = c -> {
     };
     /** Resolves the admin URL of the leader from what Ratis knows of it (peer id, address); null when unknown. */
     private volatile Function<RaftProtos.RaftPeerProto, String> leaderAdminUrl = p -> null;
@@ -166,6 +210,29 @@ public class BinlogStateMachine extends BaseStateMachine {
 
     public BinlogStore store() {
         return store;
+    }
+
+    /** The cluster's syncer configuration as applied on this node. */
+    public SyncerConfig syncerConfig() {
+        return syncerConfig;
+    }
+
+    /**
+     * Called on the apply thread (it must not block) after a SYNCER_START or SYNCER_STOP was applied, and after a
+     * marker was loaded, with the configuration now in force.
+     */
+    public void setSyncerListener(Consumer<SyncerConfig> listener) {
+        this.syncerListener = listener == null ? c -> {
+        } : listener;
+    }
+
+    private void syncerChanged(SyncerConfig c) {
+        syncerConfig = c;
+        try {
+            syncerListener.accept(c);
+        } catch (RuntimeException e) {
+            log.warn("syncer listener failed: {}", e.toString());
+        }
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -223,15 +290,23 @@ public class BinlogStateMachine extends BaseStateMachine {
         }
         TermIndex ti = latest.getTermIndex();
         Map<String, String> members = Map.of();
+        SyncerConfig syncer = null;
         Path file = latest.getFile().getPath();
         try {
             Marker m = JSON.readValue(file.toFile(), Marker.class);
             if (m.members() != null) {
                 members = m.members();
             }
+            if (m.syncer() != null) {
+                syncer = m.syncer().config();
+            }
         } catch (IOException e) {
             log.warn("snapshot marker {} is unreadable ({}); member admin URLs are re-published by the members",
                     file, e.getMessage());
+        }
+        if (syncer != null) {
+            log.info("syncer configuration from the snapshot marker: {}", syncer);
+            syncerChanged(syncer);
         }
         adminUrls.clear();
         adminUrls.putAll(members);
@@ -286,6 +361,18 @@ public class BinlogStateMachine extends BaseStateMachine {
                 log.info("member {} published admin URL {}", p.peerId(), p.adminUrl());
             }
             return reply(REPLY_OK, "published");
+        }
+        if (command instanceof RaftCommand.SyncerStart start) {
+            SyncerConfig c = new SyncerConfig(true, start, index);
+            log.info("raft entry {}: syncer configuration: {}", index, c);
+            syncerChanged(c);
+            return reply(REPLY_OK, "syncer started");
+        }
+        if (command instanceof RaftCommand.SyncerStop) {
+            SyncerConfig c = new SyncerConfig(false, syncerConfig.args(), index);
+            log.info("raft entry {}: syncer configuration: {}", index, c);
+            syncerChanged(c);
+            return reply(REPLY_OK, "syncer stopped");
         }
         throw new RaftCommandFormatException("command kind " + command.kind() + " is not applied by this version");
     }
@@ -378,9 +465,11 @@ public class BinlogStateMachine extends BaseStateMachine {
         Path dir = file.toPath().getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("marker-" + term + "_" + index + ".tmp");
-        Marker m = new Marker(term, index, storeTag, new TreeMap<>(adminUrls), Instant.now().toString());
+        Marker m = new Marker(term, index, storeTag, new TreeMap<>(adminUrls), Instant.now().toString(),
+                MarkerSyncer.of(syncerConfig));
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
+            ownerOnly(tmp); // it holds the syncer's password, like the raft log
             ch.write(java.nio.ByteBuffer.wrap(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m)));
             ch.force(true);
         }
@@ -392,6 +481,14 @@ public class BinlogStateMachine extends BaseStateMachine {
             // directories cannot be opened for fsync on every platform
         }
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), term, index));
+    }
+
+    private static void ownerOnly(Path file) {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not a POSIX file system: the directory's permissions protect it
+        }
     }
 
     /** The latest marker and the member metadata as applied now (served by /internal/snapshot). */

@@ -25,9 +25,12 @@ import java.util.Objects;
  * their elements. {@link #decode} checks every length against what is left and rejects trailing bytes, so
  * hostile or truncated input yields a {@link RaftCommandFormatException} and nothing else.
  *
- * <p>Kinds: 1 EVENTS, 2 PUBLISH_MEMBER; 3 and 4 are reserved for SYNCER_START / SYNCER_STOP.
+ * <p>Kinds: 1 EVENTS, 2 PUBLISH_MEMBER, 3 SYNCER_START, 4 SYNCER_STOP. The syncer's arguments are cluster state:
+ * SYNCER_START carries the primary's password (like etcd keeps it in its log); {@link SyncerStart#toString()} never
+ * shows it.
  */
-public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.PublishMember {
+public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.PublishMember, RaftCommand.SyncerStart,
+        RaftCommand.SyncerStop {
 
     byte MAGIC_0 = 'k';
     byte MAGIC_1 = 'b';
@@ -41,8 +44,9 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
     /** The kinds of command, with their wire codes. */
     enum Kind {
         EVENTS(1),
-        PUBLISH_MEMBER(2);
-        // 3: SYNCER_START, 4: SYNCER_STOP (the syncer issue)
+        PUBLISH_MEMBER(2),
+        SYNCER_START(3),
+        SYNCER_STOP(4);
 
         public final int code;
 
@@ -138,6 +142,75 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
         }
     }
 
+    /**
+     * Start (or keep running) the cluster's syncer with these arguments (admin-api.md §2, PUT /binlog/syncer/start).
+     *
+     * @param syncerId      the server_id presented to the primary (1..2^32-1)
+     * @param syncerUuid    the server_uuid presented to the primary
+     * @param mysqlAddr     host:port of the primary
+     * @param mysqlPassword kept in the log and in snapshot markers; never in toString, logs or responses
+     */
+    record SyncerStart(long syncerId, String syncerUuid, String mysqlAddr, String mysqlUser, String mysqlPassword,
+                       boolean semiSync) implements RaftCommand {
+        public SyncerStart {
+            Objects.requireNonNull(syncerUuid, "syncerUuid");
+            Objects.requireNonNull(mysqlAddr, "mysqlAddr");
+            Objects.requireNonNull(mysqlUser, "mysqlUser");
+            mysqlPassword = mysqlPassword == null ? "" : mysqlPassword;
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.SYNCER_START;
+        }
+
+        @Override
+        public byte[] encode() {
+            byte[] uuid = utf8(syncerUuid);
+            byte[] addr = utf8(mysqlAddr);
+            byte[] user = utf8(mysqlUser);
+            byte[] password = utf8(mysqlPassword);
+            ByteBuffer b = header(HEADER_LENGTH + 8 + 16 + uuid.length + addr.length + user.length + password.length
+                    + 1, Kind.SYNCER_START);
+            b.putLong(syncerId);
+            putString(b, uuid);
+            putString(b, addr);
+            putString(b, user);
+            putString(b, password);
+            b.put((byte) (semiSync ? 1 : 0));
+            return b.array();
+        }
+
+        /** The same arguments, password included (records compare every component). */
+        public boolean sameArguments(SyncerStart other) {
+            return equals(other);
+        }
+
+        @Override
+        public String toString() {
+            return "SYNCER_START(syncer_id=" + syncerId + ", syncer_uuid=" + syncerUuid + ", mysql_addr=" + mysqlAddr
+                    + ", mysql_user=" + mysqlUser + ", mysql_password=******, semi_sync=" + semiSync + ")";
+        }
+    }
+
+    /** Stop the cluster's syncer (PUT /binlog/syncer/stop); it stays stopped across leader changes. */
+    record SyncerStop() implements RaftCommand {
+        @Override
+        public Kind kind() {
+            return Kind.SYNCER_STOP;
+        }
+
+        @Override
+        public byte[] encode() {
+            return header(HEADER_LENGTH, Kind.SYNCER_STOP).array();
+        }
+
+        @Override
+        public String toString() {
+            return "SYNCER_STOP";
+        }
+    }
+
     // ------------------------------------------------------------------ decoding
 
     static RaftCommand decode(byte[] bytes) {
@@ -168,6 +241,8 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
             RaftCommand c = switch (kind) {
                 case EVENTS -> decodeEvents(b);
                 case PUBLISH_MEMBER -> new PublishMember(requireString(b, "peer id"), requireString(b, "admin URL"));
+                case SYNCER_START -> decodeSyncerStart(b);
+                case SYNCER_STOP -> new SyncerStop();
             };
             if (b.hasRemaining()) {
                 throw new RaftCommandFormatException(b.remaining() + " trailing bytes after a " + kind + " command");
@@ -198,6 +273,19 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
             events.add(e);
         }
         return new Events(file, events);
+    }
+
+    private static SyncerStart decodeSyncerStart(ByteBuffer b) {
+        long id = b.getLong();
+        String uuid = requireString(b, "syncer uuid");
+        String addr = requireString(b, "mysql addr");
+        String user = requireString(b, "mysql user");
+        String password = requireString(b, "mysql password");
+        int semi = b.get() & 0xff;
+        if (semi > 1) {
+            throw new RaftCommandFormatException("semi_sync flag " + semi + " is not 0 or 1");
+        }
+        return new SyncerStart(id, uuid, addr, user, password, semi == 1);
     }
 
     private static String requireString(ByteBuffer b, String what) {

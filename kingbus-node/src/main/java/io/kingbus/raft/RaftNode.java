@@ -366,6 +366,19 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         return submitAll(encoded);
     }
 
+    /**
+     * Proposes one non-event command (SYNCER_START, SYNCER_STOP, ...) on this node, which must be the leader.
+     *
+     * @return the command's raft index once committed and applied here; fails with {@link NotLeaderException} on a
+     *         follower or a leader that is not ready yet
+     */
+    public CompletableFuture<Long> proposeCommand(RaftCommand command) {
+        if (command instanceof RaftCommand.Events e) {
+            return proposeEvents(e.file(), e.events());
+        }
+        return submitAll(List.of(command.encode()));
+    }
+
     private CompletableFuture<Long> submitAll(List<byte[]> entries) {
         RaftServer.Division d = division();
         if (d == null || !d.getInfo().isLeader()) {

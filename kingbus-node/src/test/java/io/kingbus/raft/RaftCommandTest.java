@@ -67,10 +67,10 @@ class RaftCommandTest {
         byte[] longer = Arrays.copyOf(valid, valid.length + 1);
         assertThatThrownBy(() -> RaftCommand.decode(longer)).isInstanceOf(RaftCommandFormatException.class)
                 .hasMessageContaining("trailing");
-        // bad magic, version, kind (3 = SYNCER_START is reserved, not known yet)
+        // bad magic, version, kind (1-4 are known kinds)
         assertRejected(patch(valid, 0, 'x'), "magic");
         assertRejected(patch(valid, 2, 9), "version 9");
-        assertRejected(patch(valid, 3, 3), "unknown command kind 3");
+        assertRejected(patch(valid, 3, 9), "unknown command kind 9");
         // absurd lengths and counts must not allocate or loop
         ByteBuffer huge = ByteBuffer.allocate(16);
         huge.put((byte) 'k').put((byte) 'b').put((byte) 1).put((byte) 1).putInt(-1).putInt(Integer.MAX_VALUE);
