@@ -3,11 +3,11 @@ package io.kingbus.server;
 import io.kingbus.binlog.BinlogEvent;
 import io.kingbus.binlog.Bytes;
 import io.kingbus.binlog.ChecksumType;
+import io.kingbus.binlog.ContainedTransactionFilter;
 import io.kingbus.binlog.EventType;
 import io.kingbus.binlog.FormatDescription;
 import io.kingbus.binlog.PositionedEvent;
 import io.kingbus.binlog.RotateEvent;
-import io.kingbus.binlog.TransactionTracker;
 import io.kingbus.gtid.GtidSet;
 import io.kingbus.protocol.EofPacket;
 import io.kingbus.protocol.ErrPacket;
@@ -80,9 +80,8 @@ final class DumpSession {
     // Owned by the task (one run at a time).
     private BinlogReader reader;
     /** GTID dumps: the replica's set; its transactions are read and skipped here (MySQL's skip_event). */
-    private GtidSet skip;
-    private TransactionTracker tracker;
-    private boolean skipping;
+    /** MySQL's skip_event in a GTID dump: transactions the replica has (null in a file:pos dump). */
+    private ContainedTransactionFilter skip;
     /** The end of skipped events not yet announced by a heartbeat (MySQL's exclude_group_end_pos), or -1. */
     private long pendingSkipEnd = -1;
     private boolean lastEventSkipped;
@@ -290,7 +289,7 @@ final class DumpSession {
                 lastEventSkipped = false;
                 budget -= sendFakeRotate(e.file(), 4);
             }
-            if (skip != null && skipped(e)) {
+            if (skip != null && skip.skips(e.event())) {
                 budget -= Math.max(64, e.event().length() / 8); // reading costs too, but less than sending
                 lastEventSkipped = true;
                 file = e.file();
@@ -349,29 +348,6 @@ final class DumpSession {
         return position;
     }
 
-    /** MySQL's skip_event: from a GTID the replica has, up to the end of its transaction. */
-    private boolean skipped(PositionedEvent e) {
-        TransactionTracker.Step step = tracker.accept(e.event());
-        switch (step.role()) {
-            case START -> {
-                skipping = tracker.currentGtid() != null && skip.contains(tracker.currentGtid());
-                return skipping;
-            }
-            case MIDDLE -> {
-                return skipping;
-            }
-            case END -> {
-                boolean s = skipping;
-                skipping = false;
-                return s;
-            }
-            default -> {
-                skipping = false;
-                return false;
-            }
-        }
-    }
-
     /** Opens the reader and sends the first fake ROTATE (and FORMAT_DESCRIPTION); false (after an ERR) on failure. */
     private boolean open() {
         BinlogStore store = server.store();
@@ -404,8 +380,7 @@ final class DumpSession {
 
     private boolean openGtid(BinlogStore store, List<BinlogFileInfo> files) throws IOException {
         GtidSet have = request.have();
-        skip = have.copy();
-        tracker = new TransactionTracker(ChecksumType.OFF);
+        skip = new ContainedTransactionFilter(have.copy());
         if (!request.file().isEmpty()) {
             // MySQL honours a file name in a GTID dump: start there, still skipping what the replica has
             return openPosition(store, files, request.file(), request.position());
@@ -472,8 +447,8 @@ final class DumpSession {
             }
             fde = first.event();
         }
-        if (tracker != null) {
-            tracker.accept(fde); // the checksum the skipped transactions are read with
+        if (skip != null) {
+            skip.formatDescription(fde); // the checksum the skipped transactions are read with
         }
         try {
             reader = store.openReader(name, pos);

@@ -2,10 +2,9 @@ package io.kingbus.store;
 
 import io.kingbus.binlog.BinlogFileReader;
 import io.kingbus.binlog.BinlogFormatException;
-import io.kingbus.binlog.EventType;
+import io.kingbus.binlog.ContainedTransactionFilter;
 import io.kingbus.binlog.FormatDescription;
 import io.kingbus.binlog.PositionedEvent;
-import io.kingbus.binlog.TransactionTracker;
 import io.kingbus.gtid.GtidSet;
 
 import java.io.IOException;
@@ -21,17 +20,15 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BinlogReader implements AutoCloseable {
     private final BinlogStore store;
-    private final GtidSet skip;
+    private final ContainedTransactionFilter skip;
     private BinlogStore.StoredFile file;
     private FileChannel channel;
     private BinlogFileReader reader;
-    private final TransactionTracker tracker = new TransactionTracker(io.kingbus.binlog.ChecksumType.OFF);
-    private boolean skipping;
     private boolean closed;
 
     BinlogReader(BinlogStore store, BinlogStore.StoredFile file, long position, GtidSet skip) throws IOException {
         this.store = store;
-        this.skip = skip;
+        this.skip = skip == null ? null : new ContainedTransactionFilter(skip);
         this.file = file;
         open(position);
     }
@@ -98,7 +95,7 @@ public final class BinlogReader implements AutoCloseable {
                 } catch (BinlogFormatException ex) {
                     throw new StoreCorruptionException("stored binlog is damaged: " + ex.getMessage(), ex);
                 }
-                if (skip == null || !skipped(e)) {
+                if (skip == null || !skip.skips(e.event())) {
                     return e;
                 }
                 continue;
@@ -113,29 +110,6 @@ public final class BinlogReader implements AutoCloseable {
             open(BinlogFileReader.MAGIC_LENGTH);
         }
         return null;
-    }
-
-    /** Tracks transactions and says whether this event belongs to one the reader already has. */
-    private boolean skipped(PositionedEvent e) {
-        TransactionTracker.Step step = tracker.accept(e.event());
-        switch (step.role()) {
-            case START -> {
-                skipping = tracker.currentGtid() != null && skip.contains(tracker.currentGtid());
-                return skipping;
-            }
-            case MIDDLE -> {
-                return skipping;
-            }
-            case END -> {
-                boolean s = skipping;
-                skipping = false;
-                return s;
-            }
-            default -> {
-                skipping = false;
-                return e.event().type() == EventType.HEARTBEAT;
-            }
-        }
     }
 
     private void close(boolean last) throws IOException {
