@@ -261,58 +261,55 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void addMember(Context ctx) {
-        byte[] body = RequestBodies.read(ctx, settings.maxBodyBytes());
-        String what = "add";
-        try {
-            ObjectNode req = RequestBodies.parseObject(body);
-            String name = RequestBodies.requiredText(req, "name");
-            what = "add name=" + RequestBodies.oneLine(name);
-            String peer = RequestBodies.requiredText(req, "peer_url");
-            what += " peer_url=" + RequestBodies.oneLine(peer);
-            HttpUrl peerUrl = RequestBodies.url("peer_url", peer);
+        membershipRequest(ctx, "add", (req, what) -> {
+            String name = field(req, "name", what);
+            HttpUrl peerUrl = RequestBodies.url("peer_url", field(req, "peer_url", what));
             String admin = RequestBodies.optionalText(req, "admin_url");
             if (admin != null) {
-                what += " admin_url=" + RequestBodies.oneLine(admin);
+                what.append(" admin_url=").append(RequestBodies.oneLine(admin));
             }
             HttpUrl adminUrl = admin == null ? null : RequestBodies.url("admin_url", admin);
-            change(ctx, body, what, () -> control.addMember(name, peerUrl.toString(),
-                    adminUrl == null ? null : adminUrl.toString()));
-        } catch (ApiException e) {
-            logOutcome(what, e.status(), e.logReason());
-            throw e;
-        }
+            return () -> control.addMember(name, peerUrl.toString(), adminUrl == null ? null : adminUrl.toString());
+        });
     }
 
     private void removeMember(Context ctx) {
-        byte[] body = RequestBodies.read(ctx, settings.maxBodyBytes());
-        String what = "remove";
-        try {
-            ObjectNode req = RequestBodies.parseObject(body);
-            String name = RequestBodies.requiredText(req, "name");
-            what = "remove name=" + RequestBodies.oneLine(name);
-            String peer = RequestBodies.requiredText(req, "peer_url");
-            what += " peer_url=" + RequestBodies.oneLine(peer);
-            HttpUrl peerUrl = RequestBodies.url("peer_url", peer);
-            change(ctx, body, what, () -> control.removeMember(name, peerUrl.toString()));
-        } catch (ApiException e) {
-            logOutcome(what, e.status(), e.logReason());
-            throw e;
-        }
+        membershipRequest(ctx, "remove", (req, what) -> {
+            String name = field(req, "name", what);
+            HttpUrl peerUrl = RequestBodies.url("peer_url", field(req, "peer_url", what));
+            return () -> control.removeMember(name, peerUrl.toString());
+        });
     }
 
     private void updateMember(Context ctx) {
+        membershipRequest(ctx, "update", (req, what) -> {
+            String name = field(req, "name", what);
+            HttpUrl peerUrl = RequestBodies.url("new_peer_url", field(req, "new_peer_url", what));
+            return () -> control.updateMember(name, peerUrl.toString());
+        });
+    }
+
+    /** Turns a parsed body into a change, noting each field it reads in {@code what} for the log line. */
+    private interface ChangeParser {
+        Change parse(ObjectNode req, StringBuilder what);
+    }
+
+    /** A required field, appended to the log line as {@code key=value} once read. */
+    private static String field(ObjectNode req, String key, StringBuilder what) {
+        String value = RequestBodies.requiredText(req, key);
+        what.append(' ').append(key).append('=').append(RequestBodies.oneLine(value));
+        return value;
+    }
+
+    /** Reads and parses the body, runs the change, and logs one line whatever the outcome. */
+    private void membershipRequest(Context ctx, String verb, ChangeParser parser) {
         byte[] body = RequestBodies.read(ctx, settings.maxBodyBytes());
-        String what = "update";
+        StringBuilder what = new StringBuilder(verb);
         try {
-            ObjectNode req = RequestBodies.parseObject(body);
-            String name = RequestBodies.requiredText(req, "name");
-            what = "update name=" + RequestBodies.oneLine(name);
-            String peer = RequestBodies.requiredText(req, "new_peer_url");
-            what += " new_peer_url=" + RequestBodies.oneLine(peer);
-            HttpUrl peerUrl = RequestBodies.url("new_peer_url", peer);
-            change(ctx, body, what, () -> control.updateMember(name, peerUrl.toString()));
+            Change change = parser.parse(RequestBodies.parseObject(body), what);
+            change(ctx, body, what.toString(), change);
         } catch (ApiException e) {
-            logOutcome(what, e.status(), e.logReason());
+            logOutcome(what.toString(), e.status(), e.logReason());
             throw e;
         }
     }

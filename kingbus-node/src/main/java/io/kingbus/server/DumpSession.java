@@ -4,6 +4,7 @@ import io.kingbus.binlog.BinlogEvent;
 import io.kingbus.binlog.Bytes;
 import io.kingbus.binlog.ChecksumType;
 import io.kingbus.binlog.ContainedTransactionFilter;
+import io.kingbus.binlog.HeartbeatEvent;
 import io.kingbus.binlog.EventType;
 import io.kingbus.binlog.FormatDescription;
 import io.kingbus.binlog.PositionedEvent;
@@ -567,11 +568,9 @@ final class DumpSession {
         String name = sentFile != null ? sentFile : request.file();
         BinlogEvent hb;
         if (request.heartbeatV2()) {
-            hb = io.kingbus.binlog.HeartbeatEvent.buildV2(server.config().serverId(), name, pos, eventChecksum);
+            hb = HeartbeatEvent.buildV2(server.config().serverId(), name, pos, eventChecksum);
         } else {
-            byte[] body = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            hb = BinlogEvent.build(EventType.HEARTBEAT, server.config().serverId(), 0, pos & 0xffffffffL, 0, body,
-                    eventChecksum);
+            hb = HeartbeatEvent.buildV1(server.config().serverId(), name, pos, eventChecksum);
         }
         long n = framing.write(channel, 0, hb.bytes());
         lastSentNanos = System.nanoTime();
