@@ -24,7 +24,12 @@ final class HelmChart {
 
     /** {@code helm template kb charts/kingbus-operator --namespace <namespace> --set k=v...}. */
     static Rendered template(String namespace, Map<String, Object> values) {
-        TemplateCommand command = new Helm(KingbusRepo.chartDir()).template().withName(RELEASE).withNamespace(namespace);
+        return template(RELEASE, namespace, values);
+    }
+
+    /** {@code helm template <release> charts/kingbus-operator --namespace <namespace> --set k=v...}. */
+    static Rendered template(String release, String namespace, Map<String, Object> values) {
+        TemplateCommand command = new Helm(KingbusRepo.chartDir()).template().withName(release).withNamespace(namespace);
         values.forEach(command::set);
         return new Rendered(command.call());
     }
