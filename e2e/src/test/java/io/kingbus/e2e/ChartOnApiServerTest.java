@@ -2,6 +2,8 @@ package io.kingbus.e2e;
 
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.Release;
 import io.kingbus.e2e.KubeApiServerFixture.CommandResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,27 @@ class ChartOnApiServerTest {
         CommandResult created = applyDryRunThenCreate(manifest);
 
         assertThat(created.stdout()).contains("kingbuscluster.kingbus.io/kingbus created", "secret/kingbus-binlog-server created");
+    }
+
+    @Test
+    void helmInstallsTheChartOnTheServer() {
+        String release = k8s.createNamespace("helm");
+        Release installed = new Helm(KingbusRepo.chartDir()).install()
+                .withName(release)
+                .withNamespace(release)
+                .withKubeConfig(k8s.kubeconfig())
+                .set("watchedNamespaces[0]", release)
+                .call();
+
+        assertThat(installed.getStatus()).isEqualTo("deployed");
+        String name = release + "-kingbus-operator";
+        assertThat(k8s.client().apps().deployments().inNamespace(release).withName(name).get()).isNotNull();
+        assertThat(k8s.client().serviceAccounts().inNamespace(release).withName(name).get()).isNotNull();
+        assertThat(k8s.client().rbac().roles().inNamespace(release).withName(name).get()).isNotNull();
+        assertThat(k8s.client().rbac().roleBindings().inNamespace(release).withName(name).get()).isNotNull();
+        // helm applies crds/ before the templates (and leaves CRDs that are already there alone)
+        assertThat(k8s.client().apiextensions().v1().customResourceDefinitions().withName("kingbusclusters.kingbus.io").get()).isNotNull();
+        assertThat(k8s.client().apiextensions().v1().customResourceDefinitions().withName("binlogsyncers.kingbus.io").get()).isNotNull();
     }
 
     /** The manifest passes a server-side dry run, then is created for real; returns the create's output. */
