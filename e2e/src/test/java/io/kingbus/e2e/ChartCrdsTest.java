@@ -45,7 +45,7 @@ class ChartCrdsTest {
         assumeTrue(Files.isDirectory(repoCrds), "the repository has no crds/ yet: the operator module generates them");
         assertThat(contents(CHART_CRDS))
                 .as("charts/kingbus-operator/crds/ must equal %s; after regenerating the CRDs run:"
-                        + " rm charts/kingbus-operator/crds/* && cp crds/*.yaml charts/kingbus-operator/crds/", repoCrds)
+                        + " rm charts/kingbus-operator/crds/* && cp crds/* charts/kingbus-operator/crds/", repoCrds)
                 .isEqualTo(contents(repoCrds));
     }
 
