@@ -119,14 +119,18 @@ class K3sEndToEndTest {
         }
     }
 
-    /** Builds an image from docker/&lt;module&gt;.Dockerfile with only the module's jar as context. */
+    /** Builds an image as docker/build does: docker/&lt;module&gt;.Dockerfile with the module's jar (and launcher). */
     private static String buildImage(String module, String name) {
         Path jar = KingbusRepo.dir().resolve(module).resolve("target").resolve(module + ".jar");
         assertThat(jar).as("%s is missing; build the jars first: mvn -B -DskipTests package", jar).isRegularFile();
-        String built = new ImageFromDockerfile(name, false)
-                .withFileFromPath("Dockerfile", KingbusRepo.dir().resolve("docker").resolve(module + ".Dockerfile"))
-                .withFileFromPath(module + ".jar", jar)
-                .get();
+        Path docker = KingbusRepo.dir().resolve("docker");
+        ImageFromDockerfile image = new ImageFromDockerfile(name, false)
+                .withFileFromPath("Dockerfile", docker.resolve(module + ".Dockerfile"))
+                .withFileFromPath(module + ".jar", jar);
+        if (Files.isRegularFile(docker.resolve(module + ".sh"))) {
+            image.withFileFromPath(module + ".sh", docker.resolve(module + ".sh"));
+        }
+        String built = image.get();
         log.info("built {}", built);
         return built;
     }
