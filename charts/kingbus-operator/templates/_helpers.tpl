@@ -45,8 +45,8 @@ app.kubernetes.io/component: operator
 {{/*
 The operator's rights, the same for the cluster-wide ClusterRole and for each watched namespace's Role:
 its own resources (with status and finalizers), what it creates for a KingbusCluster (StatefulSet,
-Services, ConfigMap, PodDisruptionBudget), what it reads (Pods, Secrets), PVCs it deletes after a
-scale-down, and Events it records.
+Services, ConfigMap, PodDisruptionBudget), Pods it reads and deletes (a rolling restart deletes one pod at a
+time), Secrets it reads, PVCs it deletes after a scale-down, and Events it records.
 */}}
 {{- define "kingbus-operator.rules" -}}
 - apiGroups: ["kingbus.io"]
@@ -68,7 +68,10 @@ scale-down, and Events it records.
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 - apiGroups: [""]
-  resources: ["pods", "secrets"]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch", "delete"]
+- apiGroups: [""]
+  resources: ["secrets"]
   verbs: ["get", "list", "watch"]
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
