@@ -160,9 +160,18 @@ public final class KubeApiServerFixture implements AutoCloseable {
         return new KubeApiServerFixture(workDir, binaryDir, server, client, kubeconfig, startTime);
     }
 
-    /** A client with cluster-admin rights (the system:masters group). */
+    /** A client with cluster-admin rights (the system:masters group), owned by the fixture: do not close it. */
     public KubernetesClient client() {
         return client;
+    }
+
+    /** A new cluster-admin client that the caller owns and closes (e.g. one to hand to an operator under test). */
+    public KubernetesClient newClient() {
+        try {
+            return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + kubeconfig, e);
+        }
     }
 
     /** A kubeconfig file for this server, for kubectl or a process under test (e.g. the operator). */
@@ -236,7 +245,11 @@ public final class KubeApiServerFixture implements AutoCloseable {
         }
     }
 
-    /** Stops kube-apiserver and etcd and deletes their data and certificates. */
+    /** Stops kube-apiserver and etcd and deletes their data and certificates; {@link #shared()} then starts anew. */
+    public void stop() {
+        close();
+    }
+
     @Override
     public synchronized void close() {
         if (stopped) {
@@ -244,7 +257,12 @@ public final class KubeApiServerFixture implements AutoCloseable {
         }
         stopped = true;
         client.close();
-        server.stop();
+        try {
+            server.stop();
+        } catch (RuntimeException e) {
+            // kube-api-test stops both processes itself when one exits unexpectedly; a second stop may find less to do.
+            log.warn("stopping kube-apiserver {}: {}", KUBERNETES_VERSION, e.toString());
+        }
         deleteRecursively(workDir);
         log.info("kube-apiserver {} stopped", KUBERNETES_VERSION);
     }
