@@ -145,7 +145,8 @@ class K3sEndToEndTest {
                     Files.copy(saved, tar, StandardCopyOption.REPLACE_EXISTING);
                 }
                 k3s.copyFileToContainer(MountableFile.forHostPath(tar), "/tmp/image.tar");
-                ExecResult imported = k3s.execInContainer("ctr", "-n", "k8s.io", "images", "import", "/tmp/image.tar");
+                ExecResult imported = k3s.execInContainer("ctr", "--address", "/run/k3s/containerd/containerd.sock",
+                        "--namespace", "k8s.io", "images", "import", "/tmp/image.tar");
                 assertThat(imported.getExitCode()).as("ctr images import %s: %s", image, imported.getStderr()).isZero();
                 log.info("loaded {} into K3s", image);
             } finally {
