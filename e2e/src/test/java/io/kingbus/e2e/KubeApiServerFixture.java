@@ -51,15 +51,18 @@ import java.util.stream.Stream;
  * static KubeApiServerFixture k8s;
  * @BeforeAll static void startApiServer() {
  *     k8s = KubeApiServerFixture.shared();   // one server per test JVM, stopped when the JVM exits
- *     k8s.installRepoCrds();                 // crds/*.yaml of this repository, waited until Established
+ *     k8s.installRepoCrds();                 // this repository's crds/, waited until Established
  * }
  * @Test void something() {
- *     String namespace = k8s.createNamespace("scale");
+ *     String namespace = k8s.createNamespace("scale");        // a fresh namespace per test
  *     k8s.client().resource(...).inNamespace(namespace).create();
+ *     try (KubernetesClient own = k8s.newClient()) { ... }   // e.g. for an operator under test, which closes it
+ *     k8s.kubectl(null, "get", "kbc", "-n", namespace);       // kubectl 1.20.2 with this server's kubeconfig
  * }
  * }</pre>
- * {@link #start()} gives a private server instead (close it yourself). Each server has its own etcd data and
- * certificates in a temporary directory; only the binaries are shared.
+ * {@link #start()} gives a private server instead (close it yourself). {@link #kubeconfig()} is a kubeconfig file
+ * for a separate process (e.g. {@code bin/kingbus-operator} with {@code KUBECONFIG}). Each server has its own etcd
+ * data and certificates in a temporary directory; only the binaries are shared.
  */
 public final class KubeApiServerFixture implements AutoCloseable {
 
