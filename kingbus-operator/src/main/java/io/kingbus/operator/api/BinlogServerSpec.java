@@ -23,7 +23,7 @@ public class BinlogServerSpec {
     @JsonPropertyDescription("Server version string the binlog server announces (default: the node's).")
     public String version;
 
-    public boolean isEnabled() {
+    public boolean serverEnabled() {
         return Boolean.TRUE.equals(enabled);
     }
 

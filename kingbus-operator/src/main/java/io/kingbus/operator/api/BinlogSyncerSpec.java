@@ -37,11 +37,11 @@ public class BinlogSyncerSpec {
     @JsonPropertyDescription("true stops the syncer (it stays stopped across leader changes)")
     public Boolean paused;
 
-    public boolean isSemiSync() {
+    public boolean semiSyncOn() {
         return Boolean.TRUE.equals(semiSync);
     }
 
-    public boolean isPaused() {
+    public boolean stopRequested() {
         return Boolean.TRUE.equals(paused);
     }
 }

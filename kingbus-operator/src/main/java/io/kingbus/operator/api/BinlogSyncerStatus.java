@@ -1,13 +1,13 @@
 package io.kingbus.operator.api;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** What GET /binlog/syncer/status reported last (never the credentials). */
-@JsonInclude(JsonInclude.Include.NON_NULL)
+/** Written whole by {@code StatusWriter}: a null field is left out. */
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public class BinlogSyncerStatus {
     public Long observedGeneration;
     /** running, connecting, error, stopped (the node's words), or unknown while no node answers. */

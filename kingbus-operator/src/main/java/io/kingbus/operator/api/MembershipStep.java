@@ -33,6 +33,7 @@ public class MembershipStep {
         this.state = state;
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isAdd() {
         return ADD.equals(action);
     }

@@ -125,7 +125,7 @@ public final class ClusterResources {
     public static Service clientService(KingbusCluster c) {
         List<ServicePort> ports = new ArrayList<>();
         BinlogServerSpec bs = c.getSpec().binlogServer;
-        if (bs != null && bs.isEnabled()) {
+        if (bs != null && bs.serverEnabled()) {
             ports.add(port("binlog", bs.portOrDefault()));
         }
         ports.add(port("admin", DnsMemberAddresses.ADMIN_PORT));
@@ -257,7 +257,7 @@ public final class ClusterResources {
                 .addNewVolumeMount().withName(DATA_VOLUME).withMountPath(DATA_DIR).endVolumeMount()
                 .addNewVolumeMount().withName("config").withMountPath("/etc/kingbus").endVolumeMount();
         BinlogServerSpec bs = s.binlogServer;
-        if (bs != null && bs.isEnabled()) {
+        if (bs != null && bs.serverEnabled()) {
             env.add(new EnvVar("KINGBUS_BINLOG_SERVER_ADDR", "0.0.0.0:" + bs.portOrDefault(), null));
             if (bs.credentialsSecret != null) {
                 SecretKeys keys = bs.credentialsSecret;

@@ -24,6 +24,7 @@ import io.kingbus.operator.api.MembershipStep;
 import io.kingbus.operator.support.ClusterMetrics;
 import io.kingbus.operator.support.Conditions;
 import io.kingbus.operator.support.EventRecorder;
+import io.kingbus.operator.support.StatusWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +96,14 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
     }
 
     @Override
-    public UpdateControl<KingbusCluster> reconcile(KingbusCluster cluster, Context<KingbusCluster> context) {
+    public UpdateControl<KingbusCluster> reconcile(KingbusCluster cached, Context<KingbusCluster> context) {
+        // The informer's copy may not show the status this reconciler wrote a moment ago; the step in flight must.
+        KingbusCluster cluster = client.resources(KingbusCluster.class).inNamespace(cached.getMetadata().getNamespace())
+                .withName(cached.getMetadata().getName()).get();
+        if (cluster == null) {
+            return UpdateControl.noUpdate();
+        }
+        String before = cluster.getStatus() == null ? null : StatusWriter.snapshot(client, cluster.getStatus());
         KingbusClusterStatus status = cluster.getStatus() == null ? new KingbusClusterStatus() : cluster.getStatus();
         cluster.setStatus(status);
         String ns = cluster.getMetadata().getNamespace();
@@ -107,7 +115,9 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
                         KingbusCluster.PAUSED_ANNOTATION);
             }
             status.phase = "Paused";
-            return UpdateControl.patchStatus(cluster);
+            // Annotation changes do not bump the generation, so JOSDK sends no event for them: look again later.
+            StatusWriter.write(client, cluster, status, before);
+            return UpdateControl.<KingbusCluster>noUpdate().rescheduleAfter(idleRequeue);
         }
         Instant now = Instant.now();
         Long generation = cluster.getMetadata().getGeneration();
@@ -197,7 +207,8 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
         // 5. Status.
         fillStatus(cluster, view, memberCount, formed, busy, held, now);
         boolean settled = formed && !busy && "Running".equals(status.phase);
-        return UpdateControl.patchStatus(cluster).rescheduleAfter(settled ? idleRequeue : busyRequeue);
+        StatusWriter.write(client, cluster, status, before);
+        return UpdateControl.<KingbusCluster>noUpdate().rescheduleAfter(settled ? idleRequeue : busyRequeue);
     }
 
     // ------------------------------------------------------------------------------------------------ observation

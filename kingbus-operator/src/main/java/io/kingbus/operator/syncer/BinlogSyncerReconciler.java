@@ -20,6 +20,7 @@ import io.kingbus.operator.api.SecretKeys;
 import io.kingbus.operator.cluster.ClusterResources;
 import io.kingbus.operator.support.Conditions;
 import io.kingbus.operator.support.EventRecorder;
+import io.kingbus.operator.support.StatusWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +66,14 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
     }
 
     @Override
-    public UpdateControl<BinlogSyncer> reconcile(BinlogSyncer syncer, Context<BinlogSyncer> context) {
+    public UpdateControl<BinlogSyncer> reconcile(BinlogSyncer cached, Context<BinlogSyncer> context) {
+        // The informer's copy may lag behind the status written a moment ago (credentialsVersion matters).
+        BinlogSyncer syncer = client.resources(BinlogSyncer.class).inNamespace(cached.getMetadata().getNamespace())
+                .withName(cached.getMetadata().getName()).get();
+        if (syncer == null || syncer.getMetadata().getDeletionTimestamp() != null) {
+            return UpdateControl.noUpdate();
+        }
+        String before = syncer.getStatus() == null ? null : StatusWriter.snapshot(client, syncer.getStatus());
         BinlogSyncerStatus status = syncer.getStatus() == null ? new BinlogSyncerStatus() : syncer.getStatus();
         syncer.setStatus(status);
         Instant now = Instant.now();
@@ -73,19 +81,20 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
         if (syncer.paused()) {
             Conditions.set(status.conditions, SYNCED, false, "Paused", KingbusCluster.PAUSED_ANNOTATION
                     + " is true: not reconciling", generation, now);
-            return UpdateControl.patchStatus(syncer);
+            // Annotation changes do not bump the generation, so JOSDK sends no event for them: look again later.
+            return writeStatus(syncer, before);
         }
         BinlogSyncerSpec spec = syncer.getSpec();
         URI target;
         try {
             target = readyMember(syncer);
         } catch (IllegalStateException e) {
-            return notSynced(syncer, "ClusterUnavailable", e.getMessage(), now);
+            return notSynced(syncer, before, "ClusterUnavailable", e.getMessage(), now);
         }
         try {
             NodeAdminClient.SyncerReport report = admin.syncerStatus(target);
             boolean stopped = "stopped".equals(report.status());
-            if (spec.isPaused()) {
+            if (spec.stopRequested()) {
                 if (!stopped) {
                     admin.stopSyncer(target);
                     events.normal(syncer, "SyncerStopped", "spec.paused is true: syncer stopped");
@@ -98,7 +107,7 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
                 try {
                     args = arguments(spec, secret);
                 } catch (IllegalStateException e) {
-                    return notSynced(syncer, "CredentialsUnavailable", e.getMessage(), now);
+                    return notSynced(syncer, before, "CredentialsUnavailable", e.getMessage(), now);
                 }
                 String secretVersion = secret.getMetadata().getResourceVersion();
                 if (stopped) {
@@ -115,18 +124,23 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
             report = admin.syncerStatus(target);
             fill(status, report);
         } catch (AdminApiException e) {
-            return notSynced(syncer, "AdminApiError", e.getMessage(), now);
+            return notSynced(syncer, before, "AdminApiError", e.getMessage(), now);
         }
         status.observedGeneration = generation;
-        Conditions.set(status.conditions, SYNCED, true, spec.isPaused() ? "Stopped" : "Started",
-                spec.isPaused() ? "the syncer is stopped (spec.paused)" : "the syncer runs with the spec's arguments",
+        Conditions.set(status.conditions, SYNCED, true, spec.stopRequested() ? "Stopped" : "Started",
+                spec.stopRequested() ? "the syncer is stopped (spec.paused)" : "the syncer runs with the spec's arguments",
                 generation, now);
         boolean running = "running".equals(status.state);
         Conditions.set(status.conditions, RUNNING, running, status.state == null ? "Unknown" : status.state,
                 running ? "replicating from " + spec.mysqlAddr
                         : status.lastError == null || status.lastError.isEmpty() ? "syncer " + status.state
                         : status.lastError, generation, now);
-        return UpdateControl.patchStatus(syncer).rescheduleAfter(pollInterval);
+        return writeStatus(syncer, before);
+    }
+
+    private UpdateControl<BinlogSyncer> writeStatus(BinlogSyncer syncer, String before) {
+        StatusWriter.write(client, syncer, syncer.getStatus(), before);
+        return UpdateControl.<BinlogSyncer>noUpdate().rescheduleAfter(pollInterval);
     }
 
     @Override
@@ -150,20 +164,23 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
         }
     }
 
-    private UpdateControl<BinlogSyncer> notSynced(BinlogSyncer syncer, String reason, String message, Instant now) {
+    private UpdateControl<BinlogSyncer> notSynced(BinlogSyncer syncer, String before, String reason, String message,
+                                                  Instant now) {
         BinlogSyncerStatus status = syncer.getStatus();
+        var previous = Conditions.find(status.conditions, SYNCED);
+        String reasonBefore = previous == null ? null : previous.getReason();
         boolean changed = Conditions.set(status.conditions, SYNCED, false, reason, message,
                 syncer.getMetadata().getGeneration(), now);
-        var running = Conditions.find(status.conditions, SYNCED);
-        if (changed || running == null) {
-            events.warning(syncer, reason, message);
+        if (changed || !reason.equals(reasonBefore)) {
+            events.warning(syncer, reason, message); // once per new problem, not once per poll
+        } else {
+            log.debug("BinlogSyncer {}/{}: {}: {}", syncer.getMetadata().getNamespace(),
+                    syncer.getMetadata().getName(), reason, message);
         }
         if (!"AdminApiError".equals(reason)) {
             status.state = "unknown";
         }
-        log.info("BinlogSyncer {}/{}: {}: {}", syncer.getMetadata().getNamespace(), syncer.getMetadata().getName(),
-                reason, message);
-        return UpdateControl.patchStatus(syncer).rescheduleAfter(pollInterval);
+        return writeStatus(syncer, before);
     }
 
     /** The admin URL of a ready member of the referenced cluster (lowest ordinal first). */
@@ -199,7 +216,7 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
         String user = secretValue(secret, keys.userKey);
         String password = secretValue(secret, keys.passwordKey);
         return new NodeAdminClient.SyncerArgs(spec.syncerId, spec.syncerUuid, spec.mysqlAddr, user, password,
-                spec.isSemiSync());
+                spec.semiSyncOn());
     }
 
     private static String secretValue(Secret secret, String key) {
