@@ -28,7 +28,7 @@ export KINGBUS_INITIAL_CLUSTER="$cluster"
 export KINGBUS_INITIAL_CLUSTER_STATE="$state"
 # The headless Service publishes not-ready addresses, but the record may take a moment to appear.
 i=0
-while ! getent hosts "$name.$domain" >/dev/null 2>&1 && [ "$i" -lt 60 ]; do
+while ! getent hosts "$name.$domain" >/dev/null 2>&1 && [ "$i" -lt "${DNS_WAIT_SECONDS:-60}" ]; do
   i=$((i + 1))
   sleep 1
 done
