@@ -119,7 +119,8 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
             StatusWriter.write(client, cluster, status, before);
             return UpdateControl.<KingbusCluster>noUpdate().rescheduleAfter(idleRequeue);
         }
-        Instant now = Instant.now();
+        // RFC 3339 seconds, as Kubernetes writes times.
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Long generation = cluster.getMetadata().getGeneration();
         int desired = cluster.getSpec().replicasOrDefault();
 
@@ -353,6 +354,9 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
             } catch (AdminApiException e) {
                 if (e.isConflict() && e.getMessage().contains("already exists")) {
                     status.membershipStep.state = MembershipStep.JOINING;
+                } else if (e.isConflict()) {
+                    // Expected while the node's own change runs: it waits for the new member to start and catch up.
+                    log.debug("KingbusCluster {}/{}: adding {}: {}", ns, name, a.member(), e.getMessage());
                 } else {
                     log.info("KingbusCluster {}/{}: adding {} not accepted yet: {}", ns, name, a.member(),
                             e.getMessage());
@@ -385,8 +389,12 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
                     return hold(c, "RefusedByCluster", "removing " + r.member() + " refused: " + e.getMessage(),
                             now);
                 } else {
-                    log.info("KingbusCluster {}/{}: removing {} not accepted yet: {}", ns, name, r.member(),
-                            e.getMessage());
+                    if (r.resend() && e.isConflict()) {
+                        log.debug("KingbusCluster {}/{}: removing {}: {}", ns, name, r.member(), e.getMessage());
+                    } else {
+                        log.info("KingbusCluster {}/{}: removing {} not accepted yet: {}", ns, name, r.member(),
+                                e.getMessage());
+                    }
                     return false;
                 }
             }

@@ -31,7 +31,7 @@ public final class EventRecorder {
     }
 
     private void record(HasMetadata about, String type, String reason, String message) {
-        String now = Instant.now().toString();
+        String now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         Event event = new EventBuilder()
                 .withNewMetadata().withGenerateName(about.getMetadata().getName() + ".")
                 .withNamespace(about.getMetadata().getNamespace()).endMetadata()

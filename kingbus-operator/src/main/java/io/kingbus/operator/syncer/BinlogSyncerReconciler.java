@@ -76,7 +76,8 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
         String before = syncer.getStatus() == null ? null : StatusWriter.snapshot(client, syncer.getStatus());
         BinlogSyncerStatus status = syncer.getStatus() == null ? new BinlogSyncerStatus() : syncer.getStatus();
         syncer.setStatus(status);
-        Instant now = Instant.now();
+        // RFC 3339 seconds, as Kubernetes writes times.
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Long generation = syncer.getMetadata().getGeneration();
         if (syncer.paused()) {
             Conditions.set(status.conditions, SYNCED, false, "Paused", KingbusCluster.PAUSED_ANNOTATION
