@@ -48,6 +48,7 @@ public final class FakeKingbusCluster implements AutoCloseable {
     private final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
     private String leader;
     private volatile long joinDelayMillis = 300;
+    private volatile String refuseRemovals;
     private String syncerStatus = "stopped";
     private ObjectNode syncerArgs;
 
@@ -100,6 +101,11 @@ public final class FakeKingbusCluster implements AutoCloseable {
         } else {
             unhealthy.add(node);
         }
+    }
+
+    /** Non-null: DELETE /members answers 409 with this reason, as a node does for a removal it finds unsafe. */
+    public void refuseRemovals(String reason) {
+        refuseRemovals = reason;
     }
 
     public synchronized List<String> members() {
@@ -177,7 +183,9 @@ public final class FakeKingbusCluster implements AutoCloseable {
                     case "DELETE /members" -> {
                         String name = body.path("name").asText();
                         calls.add(new Call("remove", name, readySet(), Set.copyOf(running), body));
-                        if (!members.remove(name)) {
+                        if (refuseRemovals != null) {
+                            reply(ex, 409, refuseRemovals, null);
+                        } else if (!members.remove(name)) {
                             reply(ex, 404, "no member named " + name, null);
                         } else {
                             joinedAt.remove(name);

@@ -265,6 +265,25 @@ class KingbusOperatorTest {
     }
 
     @Test
+    void aRemovalTheClusterRefusesIsHeldToo() throws Exception {
+        FakeKingbusCluster fake = fake("kb-refused", 3);
+        client.resource(cluster("kb-refused", 3)).create();
+        awaitPhase("kb-refused", "Running");
+        fake.refuseRemovals("removing kb-refused-2 would leave a configuration of 2 voters with only 1 running");
+        scale("kb-refused", 2);
+        await("ScaleHeld", () -> "True".equals(condition(get("kb-refused"), KingbusClusterReconciler.SCALE_HELD)));
+        assertThat(conditionReason(get("kb-refused"), KingbusClusterReconciler.SCALE_HELD)).isEqualTo("RefusedByCluster");
+        assertThat(eventMessages("kb-refused", "ScaleHeld")).singleElement().asString()
+                .contains("would leave a configuration of 2 voters");
+        assertThat(get("kb-refused").getStatus().membershipStep).isNull();
+        assertThat(client.apps().statefulSets().inNamespace(NS).withName("kb-refused").get().getSpec().getReplicas())
+                .isEqualTo(3);
+        fake.refuseRemovals(null);
+        await("2 members", () -> Objects.equals(get("kb-refused").getStatus().replicas, 2)
+                && "Running".equals(get("kb-refused").getStatus().phase));
+    }
+
+    @Test
     void pauseAnnotationStopsReconciliation() throws Exception {
         FakeKingbusCluster fake = fake("kb-pause", 3);
         client.resource(cluster("kb-pause", 3)).create();
