@@ -178,7 +178,16 @@ class KingbusOperatorTest {
         assertThat(condition(got, KingbusClusterReconciler.AVAILABLE)).isEqualTo("True");
         assertThat(condition(got, KingbusClusterReconciler.SCALE_HELD)).isEqualTo("False");
         assertThat(fake.calls()).isEmpty();
-        assertThat(operator.scrape())
+        String scraped;
+        try (MetricsServer metrics = new MetricsServer(0, operator::scrape)) {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var response = http.send(java.net.http.HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            scraped = response.body();
+        }
+        assertThat(scraped).contains("operator_sdk_reconciliations")
                 .contains("kingbus_cluster_members{cluster=\"kb-create\",namespace=\"test\"} 3.0")
                 .contains("kingbus_cluster_ready_members{cluster=\"kb-create\",namespace=\"test\"} 3.0")
                 .contains("kingbus_cluster_leader_known{cluster=\"kb-create\",namespace=\"test\"} 1.0");
