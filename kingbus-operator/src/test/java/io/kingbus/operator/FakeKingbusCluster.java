@@ -103,6 +103,11 @@ public final class FakeKingbusCluster implements AutoCloseable {
         }
     }
 
+    /** How long a member added with POST /members takes to catch up and become ready. */
+    public void joinDelayMillis(long millis) {
+        joinDelayMillis = millis;
+    }
+
     /** Non-null: DELETE /members answers 409 with this reason, as a node does for a removal it finds unsafe. */
     public void refuseRemovals(String reason) {
         refuseRemovals = reason;

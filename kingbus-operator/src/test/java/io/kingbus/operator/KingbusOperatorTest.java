@@ -70,6 +70,14 @@ class KingbusOperatorTest {
     /** Held: java.util.logging keeps loggers weakly. The mock server logs every request at INFO. */
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
+    private static MemberAddresses addresses;
+
+    private static KingbusOperator newOperator() {
+        return KingbusOperator.builder(client).memberAddresses(addresses).namespaces(Set.of(NS))
+                .adminTimeout(Duration.ofSeconds(2)).busyRequeue(Duration.ofMillis(200))
+                .idleRequeue(Duration.ofMillis(500)).syncerPoll(Duration.ofMillis(300)).build();
+    }
+
     @BeforeAll
     static void start() throws IOException {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
@@ -78,7 +86,7 @@ class KingbusOperatorTest {
                 client.apiextensions().v1().customResourceDefinitions().load(p.toFile()).create();
             }
         }
-        MemberAddresses addresses = new MemberAddresses() {
+        addresses = new MemberAddresses() {
             @Override
             public URI peerUrl(String namespace, String cluster, String member) {
                 return fakes.get(cluster).peerUrl(member);
@@ -89,9 +97,7 @@ class KingbusOperatorTest {
                 return fakes.get(cluster).adminUrl(member);
             }
         };
-        operator = KingbusOperator.builder(client).memberAddresses(addresses).namespaces(Set.of(NS))
-                .adminTimeout(Duration.ofSeconds(2)).busyRequeue(Duration.ofMillis(200))
-                .idleRequeue(Duration.ofMillis(500)).syncerPoll(Duration.ofMillis(300)).build();
+        operator = newOperator();
         operator.start();
         kubelet = Executors.newSingleThreadScheduledExecutor();
         kubelet.scheduleWithFixedDelay(KingbusOperatorTest::syncAllPods, 200, 200, TimeUnit.MILLISECONDS);
@@ -220,6 +226,27 @@ class KingbusOperatorTest {
         assertThat(get("kb-up").getStatus().membershipStep).isNull();
         assertThat(eventReasons("kb-up")).contains("MemberAdded");
         assertThat(eventMessages("kb-up", "MemberAdded")).hasSize(2);
+    }
+
+    @Test
+    void aRestartedOperatorResumesTheStepInFlight() throws Exception {
+        FakeKingbusCluster fake = fake("kb-resume", 3);
+        fake.joinDelayMillis(3000);
+        client.resource(cluster("kb-resume", 3)).create();
+        awaitPhase("kb-resume", "Running");
+        scale("kb-resume", 4);
+        await("joining", () -> {
+            var step = get("kb-resume").getStatus().membershipStep;
+            return step != null && "Joining".equals(step.state);
+        });
+        operator.close();
+        operator = newOperator();
+        operator.start();
+        await("4 ready members", () -> Objects.equals(get("kb-resume").getStatus().readyReplicas, 4)
+                && "Running".equals(get("kb-resume").getStatus().phase));
+        assertThat(fake.members()).containsExactly("kb-resume-0", "kb-resume-1", "kb-resume-2", "kb-resume-3");
+        assertThat(eventMessages("kb-resume", "ScalingUp")).as("the add was not started twice").hasSize(1);
+        assertThat(eventMessages("kb-resume", "MemberAdded")).hasSize(1);
     }
 
     @Test
