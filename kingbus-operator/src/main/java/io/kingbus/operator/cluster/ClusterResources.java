@@ -56,6 +56,9 @@ public final class ClusterResources {
     /** Hash of the pod template; a pod whose annotation differs runs an old template (OnDelete rolling). */
     public static final String TEMPLATE_HASH_ANNOTATION = "kingbus.io/template-hash";
 
+    /** Hash of the node configuration file the pods were started with. */
+    public static final String CONFIG_HASH_ANNOTATION = "kingbus.io/config-hash";
+
     public static final String CONFIG_FILE = "kingbus.yaml";
     public static final String ENTRYPOINT = "entrypoint.sh";
     public static final String BOOTSTRAP_MEMBERS = "bootstrap-members";
@@ -219,6 +222,8 @@ public final class ClusterResources {
         if (o.annotations != null) {
             annotations.putAll(o.annotations);
         }
+        // A node reads its file only at start: a changed file changes the template, so pods restart one by one.
+        annotations.put(CONFIG_HASH_ANNOTATION, sha256(nodeConfigYaml(c).getBytes(StandardCharsets.UTF_8)));
         PodTemplateSpec template = new PodTemplateSpecBuilder()
                 .withNewMetadata().withLabels(labels).withAnnotations(annotations).endMetadata()
                 .withNewSpec()
@@ -296,10 +301,16 @@ public final class ClusterResources {
 
     private static String hash(PodTemplateSpec template) {
         try {
-            byte[] json = JSON.writeValueAsBytes(template);
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(json);
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            return sha256(JSON.writeValueAsBytes(template));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
