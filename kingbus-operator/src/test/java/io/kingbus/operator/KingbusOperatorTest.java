@@ -152,6 +152,8 @@ class KingbusOperatorTest {
         assertThat(sts.getSpec().getVolumeClaimTemplates()).singleElement()
                 .satisfies(c -> assertThat(c.getSpec().getResources().getRequests().get("storage").toString())
                         .isEqualTo("10Gi"));
+        assertThat(sts.getSpec().getTemplate().getSpec().getSecurityContext().getFsGroup())
+                .as("the data volume is writable for the image's uid/gid 10001").isEqualTo(10001L);
         Container c = sts.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health");
         assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/ready");

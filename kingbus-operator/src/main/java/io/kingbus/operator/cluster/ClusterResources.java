@@ -210,6 +210,9 @@ public final class ClusterResources {
                 .endSpec().build();
     }
 
+    /** The group id the kingbus-node image runs as. */
+    public static final long NODE_GID = 10001L;
+
     public static PodTemplateSpec podTemplate(KingbusCluster c) {
         KingbusClusterSpec s = c.getSpec();
         PodTemplateOverrides o = s.podTemplate == null ? new PodTemplateOverrides() : s.podTemplate;
@@ -234,6 +237,9 @@ public final class ClusterResources {
                 .withTolerations(o.tolerations)
                 .withNodeSelector(o.nodeSelector)
                 .withTerminationGracePeriodSeconds(30L)
+                // The node image runs as uid/gid 10001 (docker/kingbus-node.Dockerfile): fsGroup makes the data
+                // volume writable for it whatever the provisioner's default ownership.
+                .withNewSecurityContext().withFsGroup(NODE_GID).endSecurityContext()
                 .endSpec().build();
         template.getMetadata().getAnnotations().put(TEMPLATE_HASH_ANNOTATION, hash(template));
         return template;
