@@ -31,7 +31,7 @@ class HelmChartTest {
 
         // helm template leaves out crds/ (helm install applies them first); ChartCrdsTest covers them.
         assertThat(rendered.kinds()).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding",
-                "Service", "Deployment");
+                "Role", "RoleBinding", "Service", "Deployment");
 
         JsonNode binding = rendered.get("ClusterRoleBinding", FULLNAME);
         assertThat(binding.path("roleRef").path("kind").asText()).isEqualTo("ClusterRole");
@@ -48,7 +48,15 @@ class HelmChartTest {
         assertThat(pod.path("serviceAccountName").asText()).isEqualTo(FULLNAME);
         JsonNode container = pod.path("containers").get(0);
         assertThat(container.path("image").asText()).isEqualTo("kingbus/kingbus-operator:0.1.0");
-        assertThat(texts(container.path("args"))).containsExactly("--metrics-port=8080");
+        assertThat(texts(container.path("args"))).containsExactly("--metrics-port=8080",
+                "--leader-election-namespace=$(POD_NAMESPACE)");
+        // the leader-election Lease lives in the release namespace, whatever the operator watches
+        JsonNode leaseRole = rendered.get("Role", FULLNAME + "-leader-election");
+        assertThat(leaseRole.path("metadata").path("namespace").asText()).isEqualTo(NAMESPACE);
+        assertThat(leaseRole.path("rules").get(0).path("apiGroups").get(0).asText()).isEqualTo("coordination.k8s.io");
+        assertThat(texts(leaseRole.path("rules").get(0).path("resources"))).containsExactly("leases");
+        assertThat(rendered.get("RoleBinding", FULLNAME + "-leader-election").path("subjects").get(0).path("name")
+                .asText()).isEqualTo(FULLNAME);
         assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
         assertThat(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
     }
@@ -59,17 +67,29 @@ class HelmChartTest {
                 "watchedNamespaces[0]", "team-a", "watchedNamespaces[1]", "team-b"));
 
         assertThat(rendered.kinds()).doesNotContain("ClusterRole", "ClusterRoleBinding");
-        assertThat(rendered.ofKind("Role")).extracting(r -> r.path("metadata").path("namespace").asText())
+        List<JsonNode> roles = rendered.ofKind("Role").stream()
+                .filter(r -> r.path("metadata").path("name").asText().equals(FULLNAME)).toList();
+        assertThat(roles).extracting(r -> r.path("metadata").path("namespace").asText())
                 .containsExactlyInAnyOrder("team-a", "team-b");
-        for (JsonNode role : rendered.ofKind("Role")) {
+        for (JsonNode role : roles) {
             assertOperatorRules(role);
         }
-        assertThat(rendered.ofKind("RoleBinding")).hasSize(2).allSatisfy(binding -> {
+        assertThat(rendered.ofKind("RoleBinding")).hasSize(3).allSatisfy(binding -> {
             assertThat(binding.path("roleRef").path("kind").asText()).isEqualTo("Role");
             assertThat(binding.path("subjects").get(0).path("namespace").asText()).isEqualTo(NAMESPACE);
         });
         JsonNode container = rendered.get("Deployment", FULLNAME).path("spec").path("template").path("spec").path("containers").get(0);
-        assertThat(texts(container.path("args"))).containsExactly("--metrics-port=8080", "--namespace=team-a", "--namespace=team-b");
+        assertThat(texts(container.path("args"))).containsExactly("--metrics-port=8080",
+                "--leader-election-namespace=$(POD_NAMESPACE)", "--namespace=team-a", "--namespace=team-b");
+    }
+
+    @Test
+    void leaderElectionCanBeTurnedOff() {
+        HelmChart.Rendered rendered = HelmChart.template(NAMESPACE, Map.of("leaderElection.enabled", false));
+
+        assertThat(rendered.kinds()).doesNotContain("Role", "RoleBinding");
+        JsonNode container = rendered.get("Deployment", FULLNAME).path("spec").path("template").path("spec").path("containers").get(0);
+        assertThat(texts(container.path("args"))).containsExactly("--metrics-port=8080");
     }
 
     @Test

@@ -46,7 +46,8 @@ class OperatorRbacOnApiServerTest {
 
         Path kubeconfig = serviceAccountKubeconfig(k8s, release, release + "-kingbus-operator");
         Path log = Files.createTempFile("kingbus-operator", ".log");
-        ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-jar", jar.toString(), "--namespace", watched, "--metrics-port", "0")
+        ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-jar", jar.toString(), "--namespace", watched, "--metrics-port", "0",
+                "--leader-election-namespace", release)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("KUBECONFIG", kubeconfig.toString());
         Process operator = builder.start();
@@ -69,6 +70,10 @@ class OperatorRbacOnApiServerTest {
                 GenericKubernetesResource syncer = client.genericKubernetesResources("kingbus.io/v1alpha1", "BinlogSyncer")
                         .inNamespace(watched).withName("kingbus-from-primary").get();
                 return !syncer.getMetadata().getFinalizers().isEmpty() && syncer.getAdditionalProperties().get("status") != null;
+            });
+            await(log, "the operator holds its leader-election Lease in the release namespace", () -> {
+                var lease = client.leases().inNamespace(release).withName("kingbus-operator").get();
+                return lease != null && lease.getSpec().getHolderIdentity() != null;
             });
             await(log, "the operator records events", () -> !client.v1().events().inNamespace(watched).list().getItems().isEmpty());
             assertThat(Files.readString(log)).as("operator log").doesNotContainIgnoringCase("forbidden");

@@ -2,6 +2,7 @@ package io.kingbus.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.kingbus.operator.admin.DnsMemberAddresses;
 import io.kingbus.operator.admin.MemberAddresses;
@@ -32,6 +33,9 @@ import java.util.Set;
  * Fabric8's mock server in CRUD mode accept.
  */
 public final class KingbusOperator implements AutoCloseable {
+    /** The coordination.k8s.io Lease the operator instances compete for when leader election is on. */
+    public static final String LEASE_NAME = "kingbus-operator";
+
     private final Operator operator;
     private final PrometheusMeterRegistry registry;
 
@@ -39,11 +43,18 @@ public final class KingbusOperator implements AutoCloseable {
         this.registry = b.registry;
         NodeAdminClient admin = new NodeAdminClient(b.adminTimeout);
         EventRecorder events = new EventRecorder(b.client);
-        this.operator = new Operator(o -> o.withKubernetesClient(b.client)
-                .withUseSSAToPatchPrimaryResource(false)
-                .withSSABasedCreateUpdateMatchForDependentResources(false)
-                .withCloseClientOnStop(false)
-                .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(b.registry).build()));
+        this.operator = new Operator(o -> {
+            o.withKubernetesClient(b.client)
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withSSABasedCreateUpdateMatchForDependentResources(false)
+                    .withCloseClientOnStop(false)
+                    .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(b.registry).build());
+            if (b.leaseNamespace != null) {
+                // Only the holder of the Lease reconciles: a second operator pod (a rollout, a partitioned node)
+                // waits instead of changing membership concurrently.
+                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME, b.leaseNamespace));
+            }
+        });
         operator.register(new KingbusClusterReconciler(b.client, b.addresses, admin, events,
                         new ClusterMetrics(b.registry), b.busyRequeue, b.idleRequeue),
                 c -> namespaces(c, b.namespaces));
@@ -87,6 +98,7 @@ public final class KingbusOperator implements AutoCloseable {
         private Duration busyRequeue = Duration.ofSeconds(3);
         private Duration idleRequeue = Duration.ofSeconds(30);
         private Duration syncerPoll = Duration.ofSeconds(5);
+        private String leaseNamespace;
 
         private Builder(KubernetesClient client) {
             this.client = Objects.requireNonNull(client, "client");
@@ -129,6 +141,12 @@ public final class KingbusOperator implements AutoCloseable {
         /** How often a BinlogSyncer's status is polled from the cluster. */
         public Builder syncerPoll(Duration d) {
             this.syncerPoll = d;
+            return this;
+        }
+
+        /** Leader election through the Lease {@value #LEASE_NAME} in this namespace; null (default): off. */
+        public Builder leaderElection(String leaseNamespace) {
+            this.leaseNamespace = leaseNamespace;
             return this;
         }
 

@@ -28,6 +28,11 @@ public final class OperatorMain implements Callable<Integer> {
             description = "Port of the HTTP /metrics endpoint (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int metricsPort;
 
+    @Option(names = "--leader-election-namespace", paramLabel = "NS",
+            description = "Run only while holding the Lease '" + KingbusOperator.LEASE_NAME + "' in this namespace, "
+                    + "so several operator instances never act at once (default: no leader election).")
+    String leaseNamespace;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new OperatorMain()).execute(args));
     }
@@ -35,7 +40,8 @@ public final class OperatorMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KubernetesClient client = new KubernetesClientBuilder().build();
-        KingbusOperator operator = KingbusOperator.builder(client).namespaces(Set.copyOf(namespaces)).build();
+        KingbusOperator operator = KingbusOperator.builder(client).namespaces(Set.copyOf(namespaces))
+                .leaderElection(leaseNamespace).build();
         MetricsServer metrics = new MetricsServer(metricsPort, operator::scrape);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -46,8 +52,9 @@ public final class OperatorMain implements Callable<Integer> {
             stopped.countDown();
         }, "kingbus-operator-shutdown"));
         operator.start();
-        log.info("kingbus-operator started: API server {}, namespaces {}, metrics on :{}/metrics",
-                client.getMasterUrl(), namespaces.isEmpty() ? "all" : namespaces, metrics.port());
+        log.info("kingbus-operator started: API server {}, namespaces {}, metrics on :{}/metrics, leader election {}",
+                client.getMasterUrl(), namespaces.isEmpty() ? "all" : namespaces, metrics.port(),
+                leaseNamespace == null ? "off" : "on (Lease " + leaseNamespace + "/" + KingbusOperator.LEASE_NAME + ")");
         stopped.await();
         return 0;
     }
