@@ -167,8 +167,9 @@ public final class Syncer implements AutoCloseable {
 
     /**
      * Replicates SYNCER_START (this node must be the ready leader). Completes once it is committed and applied here;
-     * fails with {@link NotLeaderException} on a follower, and with {@link IllegalStateException} when the syncer
-     * already runs with other arguments (stop it first). The same arguments again are a no-op.
+     * fails with {@link NotLeaderException} on a follower. The same arguments again are a no-op; other arguments while
+     * it runs restart it with them (one SYNCER_START: the leader's session ends and a new one resumes from the store
+     * with the new arguments), as the operator expects when it applies a changed spec.
      */
     public CompletableFuture<Long> requestStart(RaftCommand.SyncerStart args) {
         PrimaryAddress.parse(args.mysqlAddr());
@@ -178,9 +179,7 @@ public final class Syncer implements AutoCloseable {
                 if (current.args().equals(args)) {
                     return CompletableFuture.completedFuture(current.index());
                 }
-                return CompletableFuture.failedFuture(new IllegalStateException("the syncer is running with other "
-                        + "arguments (mysql_addr " + current.args().mysqlAddr() + ", syncer_id "
-                        + current.args().syncerId() + "); stop it first"));
+                log.info("syncer restart requested with new arguments: {} (was {})", args, current.args());
             }
             return proposeAndWait(args);
         }
@@ -264,7 +263,8 @@ public final class Syncer implements AutoCloseable {
             boolean want = !closed && c.running() && c.args() != null && raft.isLeaderReady()
                     && !raft.stateMachine().failed();
             SyncerSession s = session;
-            if (s != null && (!want || !s.args.equals(c.args()) || s.ended())) {
+            // a halted session (an error retrying cannot mend) stays, with its error, until the configuration changes
+            if (s != null && (!want || !s.args.equals(c.args()) || (s.ended() && !s.halted()))) {
                 s.stop();
                 if (!s.awaitStopped(Duration.ofSeconds(30))) {
                     log.warn("the syncer session did not end within 30 s; starting anew anyway");
@@ -353,6 +353,9 @@ public final class Syncer implements AutoCloseable {
     private String statusWord(BinlogStateMachine.SyncerConfig c, SyncerSession s) {
         if (!c.running()) {
             return "stopped";
+        }
+        if (s != null && s.halted()) {
+            return "error";
         }
         if (s == null || s.ended()) {
             return "connecting"; // configured to run; this node is not (yet) running it

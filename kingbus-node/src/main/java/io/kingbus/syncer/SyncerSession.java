@@ -60,6 +60,13 @@ final class SyncerSession {
         }
     }
 
+    /** Ends the session for good: retrying cannot help (an event too big for a raft entry). */
+    private static final class Halt extends RuntimeException {
+        Halt(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     enum State { CONNECTING, RUNNING, ERROR, STOPPED }
 
     final RaftCommand.SyncerStart args;
@@ -81,6 +88,8 @@ final class SyncerSession {
     private volatile long lastErrorMillis;
     private volatile long retryAtMillis;
     private volatile String currentGtid = "";
+    /** Set when the session ended on an error that needs an operator; it is not restarted by itself. */
+    private volatile boolean halted;
     /** "file:position" of the store's last file whose tail was already looked for on the primary. */
     private String tailChecked;
 
@@ -151,6 +160,15 @@ final class SyncerSession {
                 if (stopping) {
                     break;
                 }
+                String halt = haltReason(failure);
+                if (halt != null) {
+                    lastError = halt;
+                    lastErrorMillis = System.currentTimeMillis();
+                    retryAtMillis = 0;
+                    halted = true;
+                    log.error("syncer stopped: {}", halt);
+                    break;
+                }
                 if (failure instanceof TailMissing tail) {
                     try {
                         fetchTail(tail);
@@ -172,7 +190,7 @@ final class SyncerSession {
             log.error("syncer loop failed", e);
             lastError = "syncer loop failed: " + e;
         } finally {
-            state = State.STOPPED;
+            state = halted ? State.ERROR : State.STOPPED;
             log.info("syncer stopped on this node");
             stopped.complete(null);
         }
@@ -223,6 +241,25 @@ final class SyncerSession {
                 .heartbeatPeriod(options.heartbeatPeriod())
                 .connectTimeout(options.connectTimeout())
                 .readTimeout(options.readTimeout());
+    }
+
+    /** Why the session must end for good, or null: a failure that retrying cannot mend. */
+    private static String haltReason(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof Halt h) {
+                return h.getMessage();
+            }
+            if (c instanceof io.kingbus.raft.EventTooLargeException e) {
+                return e.getMessage() + "; the syncer stopped and does not retry (make the primary's transaction "
+                        + "smaller or skip it, then stop and start the syncer)";
+            }
+        }
+        return null;
+    }
+
+    /** True once the session ended on an error that retrying cannot mend (status stays "error"). */
+    boolean halted() {
+        return halted;
     }
 
     private static boolean isTransient(Throwable t) {
@@ -507,6 +544,14 @@ final class SyncerSession {
                 }
             }
             byte[] raw = e.event().bytes();
+            int maxEvent = raft.maxEventBytes();
+            if (raw.length > maxEvent) {
+                throw new Halt("the " + e.event().typeName() + " event of " + raw.length + " bytes at "
+                        + e.file() + ":" + (e.endPosition() - raw.length) + " (transaction " + currentGtid
+                        + ") exceeds the largest raft entry (at most " + maxEvent + " bytes of event fit in one); the "
+                        + "syncer stopped and does not retry: the primary's transaction must be made smaller (or "
+                        + "skipped) before the syncer is stopped and started again");
+            }
             synchronized (lock) {
                 if (events.isEmpty()) {
                     file = e.file();
