@@ -87,7 +87,8 @@ final class SyncerSession {
     private volatile String lastError;
     private volatile long lastErrorMillis;
     private volatile long retryAtMillis;
-    private volatile String currentGtid = "";
+    /** The last GTID event received; {@link #currentGtid()} decodes it. */
+    private volatile ReceivedEvent lastGtidEvent;
     /** Set when the session ended on an error that needs an operator; it is not restarted by itself. */
     private volatile boolean halted;
     /** "file:position" of the store's last file whose tail was already looked for on the primary. */
@@ -449,7 +450,15 @@ final class SyncerSession {
     }
 
     String currentGtid() {
-        return currentGtid;
+        ReceivedEvent e = lastGtidEvent;
+        if (e == null) {
+            return "";
+        }
+        try {
+            return GtidEvent.decode(e.event(), e.checksum()).gtid().toString();
+        } catch (RuntimeException malformed) {
+            return ""; // the store decides about malformed events
+        }
     }
 
     DumpStatus dumpStatus() {
@@ -537,17 +546,13 @@ final class SyncerSession {
                 errorBackoff.reset();
             }
             if (e.event().type() == EventType.GTID) {
-                try {
-                    currentGtid = GtidEvent.decode(e.event(), e.checksum()).gtid().toString();
-                } catch (RuntimeException ignored) {
-                    // the store decides about malformed events
-                }
+                lastGtidEvent = e; // decoded when the status asks (not once per transaction here)
             }
             byte[] raw = e.event().bytes();
             int maxEvent = raft.maxEventBytes();
             if (raw.length > maxEvent) {
                 throw new Halt("the " + e.event().typeName() + " event of " + raw.length + " bytes at "
-                        + e.file() + ":" + (e.endPosition() - raw.length) + " (transaction " + currentGtid
+                        + e.file() + ":" + (e.endPosition() - raw.length) + " (transaction " + currentGtid()
                         + ") exceeds the largest raft entry (at most " + maxEvent + " bytes of event fit in one); the "
                         + "syncer stopped and does not retry: the primary's transaction must be made smaller (or "
                         + "skipped) before the syncer is stopped and started again");
