@@ -64,15 +64,17 @@ public final class Syncer implements AutoCloseable {
         }
 
         /**
-         * 5 s heartbeats; proposals of 512 KiB or 2 ms, 8 outstanding (system properties
+         * 5 s heartbeats; proposals of 256 KiB or 2 ms, 16 outstanding (system properties
          * {@code kingbus.syncer.batch-bytes}, {@code kingbus.syncer.linger-ms}, {@code kingbus.syncer.window} override
          * them, for tuning); retries from 0.5 s to 30 s, and from 5 s to 60 s after errors that need an operator.
          */
         public static Options defaults() {
             return new Options(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
-                    Integer.getInteger("kingbus.syncer.batch-bytes", 512 << 10),
+                    // below half a G1 region of a 1 GiB heap: larger entries are humongous objects (on the
+                    // leader and, parsed from appendEntries, on every follower), and their allocation forces GCs
+                    Integer.getInteger("kingbus.syncer.batch-bytes", 256 << 10),
                     Duration.ofMillis(Long.getLong("kingbus.syncer.linger-ms", 2)),
-                    Integer.getInteger("kingbus.syncer.window", 8), Duration.ofMillis(500), Duration.ofSeconds(30),
+                    Integer.getInteger("kingbus.syncer.window", 16), Duration.ofMillis(500), Duration.ofSeconds(30),
                     Duration.ofSeconds(5), Duration.ofSeconds(60));
         }
 
