@@ -112,6 +112,7 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         }
         Path dir = config.storageDir();
         Files.createDirectories(dir);
+        ownerOnlyDirectory(dir);
         wasMember = selfId.toString().equals(readMemberMarker());
         RaftProperties p = properties();
         Parameters parameters = new Parameters();
@@ -147,6 +148,20 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         return this;
     }
 
+    /**
+     * The raft log holds the syncer's MySQL password (SYNCER_START) and Ratis writes its segments with the default
+     * file mode: the storage directory is made 0700 (also for storage created by an older version), so only the
+     * node's own user can reach them.
+     */
+    private static void ownerOnlyDirectory(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException notPosix) {
+            log.warn("{} is not on a POSIX file system: restrict access to it by other means (the raft log holds the "
+                    + "syncer's MySQL password)", dir);
+        }
+    }
+
     private RaftProperties properties() {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, List.of(config.storageDir().toFile()));
@@ -173,6 +188,10 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, config.preservedLogEntries());
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(1024, config.snapshotThreshold())));
+        // fsync the log on its own thread while the worker goes on writing: an entry still counts (for the commit
+        // and for the follower's reply) only once the fsync covering it has returned, so the raft guarantee holds,
+        // but a slow fsync (tens of ms on a busy disk) no longer stalls the writes queued behind it.
+        RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, true);
         // A torn entry at the end of the open segment after a crash was never acknowledged: drop it.
         RaftServerConfigKeys.Log.setCorruptionPolicy(p, RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN);
 
@@ -353,18 +372,30 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         if (events == null || events.isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no events to propose"));
         }
+        int maxEvent = maxEventBytes();
+        for (byte[] e : events) {
+            if (e.length > maxEvent) {
+                return CompletableFuture.failedFuture(new EventTooLargeException(e.length, maxEvent));
+            }
+        }
         List<RaftCommand.Events> chunks = RaftCommand.split(file, events, config.maxEntryBytes());
         List<byte[]> encoded = new ArrayList<>(chunks.size());
         for (RaftCommand.Events c : chunks) {
-            byte[] b = c.encode();
-            if (b.length > config.maxLargeEntryBytes() - 1024) {
-                return CompletableFuture.failedFuture(new IllegalArgumentException("an event of " + c.eventBytes()
-                        + " bytes exceeds the largest raft entry (" + config.maxLargeEntryBytes() + " bytes)"));
-            }
-            encoded.add(b);
+            encoded.add(c.encode());
         }
         return submitAll(encoded);
     }
+
+    /**
+     * The largest single binlog event a proposal may carry: the largest raft entry less room for the command's
+     * header and file name. A bigger event fails with {@link EventTooLargeException}.
+     */
+    public int maxEventBytes() {
+        return config.maxLargeEntryBytes() - ENTRY_OVERHEAD_BYTES;
+    }
+
+    /** Command header, the longest file name and the count/length fields, rounded up. */
+    private static final int ENTRY_OVERHEAD_BYTES = 8192;
 
     /**
      * Proposes one non-event command (SYNCER_START, SYNCER_STOP, ...) on this node, which must be the leader.

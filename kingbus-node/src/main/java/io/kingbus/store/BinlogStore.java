@@ -6,7 +6,6 @@ import io.kingbus.binlog.BinlogFormatException;
 import io.kingbus.binlog.ChecksumType;
 import io.kingbus.binlog.EventType;
 import io.kingbus.binlog.FormatDescription;
-import io.kingbus.binlog.GtidEvent;
 import io.kingbus.binlog.PositionedEvent;
 import io.kingbus.binlog.PreviousGtidsEvent;
 import io.kingbus.binlog.RotateEvent;
@@ -444,11 +443,9 @@ public final class BinlogStore implements AutoCloseable {
         TransactionTracker.Step step;
         RotateEvent rotate = null;
         try {
-            // Decode what noteEvent and the tracker need before anything changes (a bad GTID must not leave
-            // the tracker half-updated, a bad PREVIOUS_GTIDS or ROTATE must not be written).
-            if (type == EventType.GTID) {
-                GtidEvent.decode(event, checksum).gtid();
-            } else if (type == EventType.PREVIOUS_GTIDS) {
+            // Decode what noteEvent needs before anything changes (a bad PREVIOUS_GTIDS or ROTATE must not be
+            // written). GTID events are decoded once, by the tracker, before it changes its state.
+            if (type == EventType.PREVIOUS_GTIDS) {
                 PreviousGtidsEvent.decode(event, checksum);
             } else if (type == EventType.ROTATE) {
                 rotate = RotateEvent.decode(event, checksum);

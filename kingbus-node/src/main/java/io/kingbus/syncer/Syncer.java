@@ -64,15 +64,17 @@ public final class Syncer implements AutoCloseable {
         }
 
         /**
-         * 5 s heartbeats; proposals of 512 KiB or 2 ms, 8 outstanding (system properties
+         * 5 s heartbeats; proposals of 256 KiB or 2 ms, 16 outstanding (system properties
          * {@code kingbus.syncer.batch-bytes}, {@code kingbus.syncer.linger-ms}, {@code kingbus.syncer.window} override
          * them, for tuning); retries from 0.5 s to 30 s, and from 5 s to 60 s after errors that need an operator.
          */
         public static Options defaults() {
             return new Options(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
-                    Integer.getInteger("kingbus.syncer.batch-bytes", 512 << 10),
+                    // below half a G1 region of a 1 GiB heap: larger entries are humongous objects (on the
+                    // leader and, parsed from appendEntries, on every follower), and their allocation forces GCs
+                    Integer.getInteger("kingbus.syncer.batch-bytes", 256 << 10),
                     Duration.ofMillis(Long.getLong("kingbus.syncer.linger-ms", 2)),
-                    Integer.getInteger("kingbus.syncer.window", 8), Duration.ofMillis(500), Duration.ofSeconds(30),
+                    Integer.getInteger("kingbus.syncer.window", 16), Duration.ofMillis(500), Duration.ofSeconds(30),
                     Duration.ofSeconds(5), Duration.ofSeconds(60));
         }
 
@@ -167,8 +169,9 @@ public final class Syncer implements AutoCloseable {
 
     /**
      * Replicates SYNCER_START (this node must be the ready leader). Completes once it is committed and applied here;
-     * fails with {@link NotLeaderException} on a follower, and with {@link IllegalStateException} when the syncer
-     * already runs with other arguments (stop it first). The same arguments again are a no-op.
+     * fails with {@link NotLeaderException} on a follower. The same arguments again are a no-op; other arguments while
+     * it runs restart it with them (one SYNCER_START: the leader's session ends and a new one resumes from the store
+     * with the new arguments), as the operator expects when it applies a changed spec.
      */
     public CompletableFuture<Long> requestStart(RaftCommand.SyncerStart args) {
         PrimaryAddress.parse(args.mysqlAddr());
@@ -178,9 +181,7 @@ public final class Syncer implements AutoCloseable {
                 if (current.args().equals(args)) {
                     return CompletableFuture.completedFuture(current.index());
                 }
-                return CompletableFuture.failedFuture(new IllegalStateException("the syncer is running with other "
-                        + "arguments (mysql_addr " + current.args().mysqlAddr() + ", syncer_id "
-                        + current.args().syncerId() + "); stop it first"));
+                log.info("syncer restart requested with new arguments: {} (was {})", args, current.args());
             }
             return proposeAndWait(args);
         }
@@ -264,7 +265,8 @@ public final class Syncer implements AutoCloseable {
             boolean want = !closed && c.running() && c.args() != null && raft.isLeaderReady()
                     && !raft.stateMachine().failed();
             SyncerSession s = session;
-            if (s != null && (!want || !s.args.equals(c.args()) || s.ended())) {
+            // a halted session (an error retrying cannot mend) stays, with its error, until the configuration changes
+            if (s != null && (!want || !s.args.equals(c.args()) || (s.ended() && !s.halted()))) {
                 s.stop();
                 if (!s.awaitStopped(Duration.ofSeconds(30))) {
                     log.warn("the syncer session did not end within 30 s; starting anew anyway");
@@ -353,6 +355,9 @@ public final class Syncer implements AutoCloseable {
     private String statusWord(BinlogStateMachine.SyncerConfig c, SyncerSession s) {
         if (!c.running()) {
             return "stopped";
+        }
+        if (s != null && s.halted()) {
+            return "error";
         }
         if (s == null || s.ended()) {
             return "connecting"; // configured to run; this node is not (yet) running it

@@ -30,7 +30,8 @@ import java.util.concurrent.TimeoutException;
  * <pre>
  * PUT /binlog/syncer/start   {"syncer_id", "syncer_uuid", "mysql_addr", "mysql_user", "mysql_password",
  *                             "semi_sync"}                         → data "" once SYNCER_START is committed
- *                            400 with every problem of the body; 409 when running with other arguments
+ *                            400 with every problem of the body; while running: the same arguments are a
+ *                            no-op, other arguments restart it with them
  * PUT /binlog/syncer/stop    no body                               → data "" once SYNCER_STOP is committed
  * GET /binlog/syncer/status  see {@link Syncer#status()}; mysql_password is "******"
  * </pre>

@@ -60,6 +60,13 @@ final class SyncerSession {
         }
     }
 
+    /** Ends the session for good: retrying cannot help (an event too big for a raft entry). */
+    private static final class Halt extends RuntimeException {
+        Halt(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     enum State { CONNECTING, RUNNING, ERROR, STOPPED }
 
     final RaftCommand.SyncerStart args;
@@ -80,7 +87,10 @@ final class SyncerSession {
     private volatile String lastError;
     private volatile long lastErrorMillis;
     private volatile long retryAtMillis;
-    private volatile String currentGtid = "";
+    /** The last GTID event received; {@link #currentGtid()} decodes it. */
+    private volatile ReceivedEvent lastGtidEvent;
+    /** Set when the session ended on an error that needs an operator; it is not restarted by itself. */
+    private volatile boolean halted;
     /** "file:position" of the store's last file whose tail was already looked for on the primary. */
     private String tailChecked;
 
@@ -151,6 +161,15 @@ final class SyncerSession {
                 if (stopping) {
                     break;
                 }
+                String halt = haltReason(failure);
+                if (halt != null) {
+                    lastError = halt;
+                    lastErrorMillis = System.currentTimeMillis();
+                    retryAtMillis = 0;
+                    halted = true;
+                    log.error("syncer stopped: {}", halt);
+                    break;
+                }
                 if (failure instanceof TailMissing tail) {
                     try {
                         fetchTail(tail);
@@ -172,7 +191,7 @@ final class SyncerSession {
             log.error("syncer loop failed", e);
             lastError = "syncer loop failed: " + e;
         } finally {
-            state = State.STOPPED;
+            state = halted ? State.ERROR : State.STOPPED;
             log.info("syncer stopped on this node");
             stopped.complete(null);
         }
@@ -223,6 +242,25 @@ final class SyncerSession {
                 .heartbeatPeriod(options.heartbeatPeriod())
                 .connectTimeout(options.connectTimeout())
                 .readTimeout(options.readTimeout());
+    }
+
+    /** Why the session must end for good, or null: a failure that retrying cannot mend. */
+    private static String haltReason(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof Halt h) {
+                return h.getMessage();
+            }
+            if (c instanceof io.kingbus.raft.EventTooLargeException e) {
+                return e.getMessage() + "; the syncer stopped and does not retry (make the primary's transaction "
+                        + "smaller or skip it, then stop and start the syncer)";
+            }
+        }
+        return null;
+    }
+
+    /** True once the session ended on an error that retrying cannot mend (status stays "error"). */
+    boolean halted() {
+        return halted;
     }
 
     private static boolean isTransient(Throwable t) {
@@ -412,7 +450,15 @@ final class SyncerSession {
     }
 
     String currentGtid() {
-        return currentGtid;
+        ReceivedEvent e = lastGtidEvent;
+        if (e == null) {
+            return "";
+        }
+        try {
+            return GtidEvent.decode(e.event(), e.checksum()).gtid().toString();
+        } catch (RuntimeException malformed) {
+            return ""; // the store decides about malformed events
+        }
     }
 
     DumpStatus dumpStatus() {
@@ -500,13 +546,17 @@ final class SyncerSession {
                 errorBackoff.reset();
             }
             if (e.event().type() == EventType.GTID) {
-                try {
-                    currentGtid = GtidEvent.decode(e.event(), e.checksum()).gtid().toString();
-                } catch (RuntimeException ignored) {
-                    // the store decides about malformed events
-                }
+                lastGtidEvent = e; // decoded when the status asks (not once per transaction here)
             }
             byte[] raw = e.event().bytes();
+            int maxEvent = raft.maxEventBytes();
+            if (raw.length > maxEvent) {
+                throw new Halt("the " + e.event().typeName() + " event of " + raw.length + " bytes at "
+                        + e.file() + ":" + (e.endPosition() - raw.length) + " (transaction " + currentGtid()
+                        + ") exceeds the largest raft entry (at most " + maxEvent + " bytes of event fit in one); the "
+                        + "syncer stopped and does not retry: the primary's transaction must be made smaller (or "
+                        + "skipped) before the syncer is stopped and started again");
+            }
             synchronized (lock) {
                 if (events.isEmpty()) {
                     file = e.file();

@@ -87,8 +87,9 @@ class ClusterRestartTest extends ClusterTestBase {
         down.start();
         cluster.awaitStoresEqual(p, List.of(down), CONVERGE);
         System.out.printf("%s caught up %s after its restart%n", down, ms(t0));
-        assertThat(down.logContains("caught up from")).as("%s copied binlog files; its log:\n%s", down,
-                down.tail(40)).isTrue();
+        // the store shows the copied files before the catch-up thread writes its marker and logs the copy
+        cluster.await(() -> down + " to log that it copied binlog files; its log:\n" + down.tail(40), CONVERGE,
+                () -> down.logContains("caught up from"));
         propose(batch(p, s -> s.transaction(2, 100)));
         cluster.awaitStoresEqual(p, cluster.nodes(), CONVERGE);
     }

@@ -54,13 +54,29 @@ class SyncerFailuresTest {
             assertThat(s.path("last_error").asText()).contains("AUTH", "1045");
             assertThat(s.toString()).doesNotContain("wrong-pw");
             assertFewAttempts(n, 2);
-            // running with other arguments: stop first
-            SyncerCluster.Reply conflict = SyncerCluster.startSyncer(n, SyncerCluster.startBody(9002,
-                    UUID.randomUUID().toString(), addr, "root", "", false));
-            assertThat(conflict.status()).isEqualTo(409);
-            assertThat(conflict.message()).contains("stop it first");
-            // the same arguments again: a no-op
+            // the same arguments again: a no-op (nothing replicated)
+            long configIndex = SyncerCluster.status(n).path("config_index").asLong();
             assertThat(SyncerCluster.startSyncer(n, wrongPassword).status()).isEqualTo(200);
+            assertThat(SyncerCluster.status(n).path("config_index").asLong()).isEqualTo(configIndex);
+            // other arguments while running: restarted with them (one SYNCER_START), here the right password
+            primary.execute("CREATE DATABASE restarted", "CREATE TABLE restarted.t (id INT PRIMARY KEY)",
+                    "INSERT INTO restarted.t VALUES (1)");
+            assertThat(SyncerCluster.startSyncer(n, SyncerCluster.startBody(9002, UUID.randomUUID().toString(), addr,
+                    "root", "", false)).status()).isEqualTo(200);
+            JsonNode restarted = SyncerCluster.status(n);
+            assertThat(restarted.path("config_index").asLong()).isGreaterThan(configIndex);
+            assertThat(restarted.path("syncer_id").asLong()).isEqualTo(9002);
+            cluster.awaitExecuted(primary.gtidExecuted(), Duration.ofSeconds(30));
+            SyncerCluster.await("the primary to see replica 9002 only", Duration.ofSeconds(20),
+                    () -> replicaServerIds(primary).equals(java.util.List.of(9002L)));
+            assertThat(SyncerCluster.status(n).path("status").asText()).isEqualTo("running");
+            // ... and restarted again with another server_id while it streams
+            assertThat(SyncerCluster.startSyncer(n, SyncerCluster.startBody(9012, UUID.randomUUID().toString(), addr,
+                    "root", "", false)).status()).isEqualTo(200);
+            SyncerCluster.await("the primary to see replica 9012 only", Duration.ofSeconds(20),
+                    () -> replicaServerIds(primary).equals(java.util.List.of(9012L)));
+            primary.execute("INSERT INTO restarted.t VALUES (2)");
+            cluster.awaitExecuted(primary.gtidExecuted(), Duration.ofSeconds(30));
             assertThat(SyncerCluster.stopSyncer(n).status()).isEqualTo(200);
 
             // wrong address: nothing listens there
@@ -87,6 +103,12 @@ class SyncerFailuresTest {
             cluster.awaitExecuted(primary.gtidExecuted(), Duration.ofSeconds(30));
             assertThat(SyncerCluster.status(n).path("status").asText()).isEqualTo("running");
         }
+    }
+
+    /** server_ids of the replicas registered on the primary (SHOW SLAVE HOSTS), sorted. */
+    private static java.util.List<Long> replicaServerIds(MySqlServer primary) {
+        return primary.query("SHOW SLAVE HOSTS").stream().map(r -> ((Number) r.get("Server_id")).longValue())
+                .sorted().toList();
     }
 
     private static JsonNode awaitError(SyncerCluster.Node n, String reason) throws InterruptedException {
