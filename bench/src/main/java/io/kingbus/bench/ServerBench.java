@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
  * node (a follower of a 3-node cluster of node processes, which got the backlog through the syncer) and, in the same
  * run, from the real 8.0.15 primary that holds the same backlog; (b) fan-out: concurrent binlog clients (kingbus's own
  * dump client, 100 by default, in this JVM) reading the whole binlog from that node while the syncer ingests a second
- * backlog, against the syncer's rate for the same backlog without readers.
+ * backlog, against the syncer's rate for the same backlog without readers; then, the readers caught up and tailing,
+ * the syncer's rate for a third backlog that reaches them as it commits.
  *
  * <p>(a) The replica first replicates a warm-up backlog from the primary; the measured backlog is then timed from each
  * source: the IO thread alone (START SLAVE IO_THREAD until Retrieved_Gtid_Set covers the backlog: how fast the
@@ -39,7 +40,8 @@ import java.util.concurrent.atomic.LongAdder;
  * (START SLAVE until gtid_executed covers it: what an operator sees). Before every run the replica goes back to its
  * warm-up state (relay log reset, backlog rows deleted without binlogging, gtid_executed reset to the warm-up set,
  * InnoDB's purge of those rows finished). The source's CPU time during each run is read from
- * {@code /proc/<pid>/stat}: the node JVM's or mysqld's.
+ * {@code /proc/<pid>/stat}: the node JVM's or mysqld's; for the node, its idle rate (measured over 3 s before) times
+ * the run's length is subtracted to show what serving cost.
  *
  * <p>(b) Node memory per client: the serving node's RSS ({@code /proc/<pid>/status} VmRSS) before the readers and its
  * peak while they read, and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
@@ -157,7 +159,12 @@ public final class ServerBench {
         String target = primary.gtidExecuted();
         System.out.printf("backlog: %,d transactions, %.1f MB of binlog; the syncer, tailing, had it on a raft "
                 + "majority %.2f s after the writes ended%n", transactions, bytes / 1e6, ingest[0]);
-        // IO thread alone: rounds alternating which source goes first; then IO + SQL once from each
+        double idle0 = cpuSeconds(serving.pid());
+        Thread.sleep(3000);
+        double idlePerSecond = (cpuSeconds(serving.pid()) - idle0) / 3;
+        System.out.printf("the serving node uses %.3f CPU s per s while idle (raft heartbeats, housekeeping)%n",
+                idlePerSecond);
+        // IO thread alone: rounds alternating which source goes first; then IO + SQL twice from each
         Map<Boolean, List<double[]>> io = new java.util.LinkedHashMap<>();
         io.put(false, new ArrayList<>());
         io.put(true, new ArrayList<>());
@@ -173,7 +180,7 @@ public final class ServerBench {
             whole.get(fromKingbus).add(fromSource(fromKingbus, false, target, warmSet, warmLastId));
         }
         Table a = new Table("source", "replica threads", "runs", "seconds (best / median)", "trx/s (best)",
-                "MB/s (best)", "source CPU s per run");
+                "MB/s (best)", "source CPU s per run", "of which serving");
         for (boolean fromKingbus : new boolean[] {false, true}) {
             String source = fromKingbus ? "kingbus follower " + serving.name : "real primary 8.0.15";
             for (boolean ioOnly : new boolean[] {true, false}) {
@@ -182,9 +189,11 @@ public final class ServerBench {
                 double best = secs[0];
                 double median = secs[(secs.length - 1) / 2];
                 double cpu = runs.stream().mapToDouble(run -> run[1]).average().orElse(0);
+                double seconds = runs.stream().mapToDouble(run -> run[0]).average().orElse(0);
                 a.row(source, ioOnly ? "IO thread (relay log)" : "IO + SQL (gtid_executed)", runs.size(),
                         String.format("%.2f / %.2f", best, median), Table.f0(transactions / best),
-                        Table.f1(bytes / best / 1e6), String.format("%.2f", cpu));
+                        Table.f1(bytes / best / 1e6), String.format("%.2f", cpu),
+                        fromKingbus ? String.format("%.2f", cpu - idlePerSecond * seconds) : "all");
             }
         }
         resetTo(warmSet, warmLastId);
@@ -222,12 +231,21 @@ public final class ServerBench {
         double[] loaded = ingest();
         fan.awaitDone();
         double fanSeconds = (System.nanoTime() - t0) / 1e9;
+        long fanBytes = fan.bytes();
         double nodeCpu = cpuSeconds(serving.pid()) - nodeCpu0;
         double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
         sampler.interrupt();
         sampler.join();
         long heapWith = liveHeap(serving);
         long rssWith = rss(serving);
+        // the readers now tail: a third backlog reaches them as the syncer commits it
+        stopSyncer();
+        generate(second);
+        fan.expect(GtidSet.parse(primary.gtidExecuted()).count());
+        long t1 = System.nanoTime();
+        double[] tailing = ingest();
+        fan.awaitDone();
+        double tailSeconds = (System.nanoTime() - t1) / 1e9;
         fan.close();
 
         System.out.println();
@@ -237,19 +255,22 @@ public final class ServerBench {
         System.out.printf("(b) %d binlog clients reading the whole binlog (%.1f MB, %,d transactions each) from %s%n",
                 readers, total / 1e6, totalTrx, serving.name);
         Table b = new Table("measure", "value");
-        b.row("aggregate read", String.format("%.1f MB in %.2f s = %.1f MB/s", fan.bytes() / 1e6, fanSeconds,
-                fan.bytes() / fanSeconds / 1e6));
-        b.row("per client", String.format("%.1f MB/s", fan.bytes() / fanSeconds / 1e6 / readers));
+        b.row("aggregate read", String.format("%.1f MB in %.2f s = %.1f MB/s", fanBytes / 1e6, fanSeconds,
+                fanBytes / fanSeconds / 1e6));
+        b.row("per client", String.format("%.1f MB/s", fanBytes / fanSeconds / 1e6 / readers));
         b.row("CPU meanwhile", String.format("serving node %.1f s (%.1f s per GB sent, applying the second backlog "
-                + "included), the %d clients' JVM %.1f s", nodeCpu, nodeCpu / (fan.bytes() / 1e9), readers, benchCpu));
+                + "included), the %d clients' JVM %.1f s", nodeCpu, nodeCpu / (fanBytes / 1e9), readers, benchCpu));
         b.row("node RSS", String.format("%.0f MB before, %.0f MB peak, %.0f MB after; %.2f MB per client (peak)",
                 rssBefore / 1e6, rssPeak.get() / 1e6, rssWith / 1e6, (rssPeak.get() - rssBefore) / 1e6 / readers));
         b.row("node live heap after full GC", String.format("%.1f MB without readers, %.1f MB with %d tailing; %.0f KB "
                 + "per client", heapBefore / 1e6, heapWith / 1e6, readers, (heapWith - heapBefore) / 1e3 / readers));
         b.row("syncer ingest, no readers", String.format("%,d trx (%.1f MB) in %.2f s = %s trx/s; all 3 nodes %.2f s",
                 second, secondBytes / 1e6, alone[0], Table.f0(second / alone[0]), alone[1]));
-        b.row("syncer ingest, " + readers + " readers", String.format("%,d trx in %.2f s = %s trx/s; all 3 nodes "
-                + "%.2f s", second, loaded[0], Table.f0(second / loaded[0]), loaded[1]));
+        b.row("syncer ingest, " + readers + " readers catching up", String.format("%,d trx in %.2f s = %s trx/s; "
+                + "all 3 nodes %.2f s", second, loaded[0], Table.f0(second / loaded[0]), loaded[1]));
+        b.row("syncer ingest, " + readers + " readers tailing", String.format("%,d trx in %.2f s = %s trx/s; all 3 "
+                + "nodes %.2f s; every reader had it after %.2f s", second, tailing[0], Table.f0(second / tailing[0]),
+                tailing[1], tailSeconds));
         b.print();
         System.out.println("load at the end: " + load());
     }
@@ -423,7 +444,7 @@ public final class ServerBench {
         private final List<BinlogDumpClient> clients = new ArrayList<>();
         private final LongAdder bytes = new LongAdder();
         private final long[] gtids;
-        private final long transactions;
+        private volatile long transactions;
 
         Readers(int count, long transactions) {
             this.transactions = transactions;
@@ -446,6 +467,11 @@ public final class ServerBench {
 
         void start() {
             clients.forEach(BinlogDumpClient::start);
+        }
+
+        /** {@link #awaitDone()} waits for this many transactions from now on. */
+        void expect(long total) {
+            transactions = total;
         }
 
         long bytes() {
