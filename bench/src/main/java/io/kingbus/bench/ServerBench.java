@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>(a) The replica first replicates a warm-up backlog from the primary; the measured backlog is then timed from each
  * source: the IO thread alone (START SLAVE IO_THREAD until Retrieved_Gtid_Set covers the backlog: how fast the
- * source serves), in rounds alternating which source goes first (best and median shown: other work on the machine
+ * source serves), in rounds alternating which source goes first (every run shown: other work on the machine
  * disturbs single runs), and the whole replica twice per source, in the order primary, kingbus, kingbus, primary
  * (START SLAVE until gtid_executed covers it: what an operator sees). Before every run the replica goes back to its
  * warm-up state (relay log reset, backlog rows deleted without binlogging, gtid_executed reset to the warm-up set,
@@ -54,7 +54,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * Node JVM options can be added with the environment variable {@code SERVER_BENCH_NODE_ARGS}; with
  * {@code SERVER_BENCH_JFR=/path/file.jfr} the serving node is recorded (JFR, profile settings) while the replica's IO
- * thread catches up from it.
+ * thread catches up from it; {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead.
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -168,18 +168,21 @@ public final class ServerBench {
         Map<Boolean, List<double[]>> io = new java.util.LinkedHashMap<>();
         io.put(false, new ArrayList<>());
         io.put(true, new ArrayList<>());
+        boolean flip = "1".equals(System.getenv("SERVER_BENCH_KINGBUS_FIRST"));
         for (int round = 0; round < rounds; round++) {
-            for (boolean fromKingbus : round % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+            for (boolean fromKingbus : round % 2 == 0 ^ flip ? new boolean[] {false, true}
+                    : new boolean[] {true, false}) {
                 io.get(fromKingbus).add(fromSource(fromKingbus, true, target, warmSet, warmLastId));
             }
         }
         Map<Boolean, List<double[]>> whole = new java.util.LinkedHashMap<>();
         whole.put(false, new ArrayList<>());
         whole.put(true, new ArrayList<>());
-        for (boolean fromKingbus : new boolean[] {false, true, true, false}) {
+        for (boolean fromKingbus : flip ? new boolean[] {true, false, false, true}
+                : new boolean[] {false, true, true, false}) {
             whole.get(fromKingbus).add(fromSource(fromKingbus, false, target, warmSet, warmLastId));
         }
-        Table a = new Table("source", "replica threads", "runs", "seconds (best / median)", "trx/s (best)",
+        Table a = new Table("source", "replica threads", "runs", "seconds (each run, fastest first)", "trx/s (best)",
                 "MB/s (best)", "source CPU s per run", "of which serving");
         for (boolean fromKingbus : new boolean[] {false, true}) {
             String source = fromKingbus ? "kingbus follower " + serving.name : "real primary 8.0.15";
@@ -187,11 +190,12 @@ public final class ServerBench {
                 List<double[]> runs = (ioOnly ? io : whole).get(fromKingbus);
                 double[] secs = runs.stream().mapToDouble(run -> run[0]).sorted().toArray();
                 double best = secs[0];
-                double median = secs[(secs.length - 1) / 2];
+                String each = java.util.Arrays.stream(secs).mapToObj(x -> String.format("%.2f", x))
+                        .collect(java.util.stream.Collectors.joining(", "));
                 double cpu = runs.stream().mapToDouble(run -> run[1]).average().orElse(0);
                 double seconds = runs.stream().mapToDouble(run -> run[0]).average().orElse(0);
                 a.row(source, ioOnly ? "IO thread (relay log)" : "IO + SQL (gtid_executed)", runs.size(),
-                        String.format("%.2f / %.2f", best, median), Table.f0(transactions / best),
+                        each, Table.f0(transactions / best),
                         Table.f1(bytes / best / 1e6), String.format("%.2f", cpu),
                         fromKingbus ? String.format("%.2f", cpu - idlePerSecond * seconds) : "all");
             }
