@@ -58,6 +58,8 @@ public final class BinlogServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BinlogServer.class);
     /** Largest command a logged-in client may send (a COM_BINLOG_DUMP_GTID with a huge GTID set fits easily). */
     static final int MAX_COMMAND = 16 << 20;
+    /** How long commits are gathered before the caught-up dumps are woken (MySQL's group commit does the like). */
+    static final long COMMIT_WAKE_DELAY_MICROS = 1000;
 
     private final BinlogStore store;
     private final BinlogServerConfig config;
@@ -65,6 +67,8 @@ public final class BinlogServer implements AutoCloseable {
     private final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
     private final Map<DumpSession, Boolean> dumps = new ConcurrentHashMap<>();
     private final Runnable commitListener = this::onCommit;
+    /** A round of waking the caught-up dumps is scheduled and has not started yet. */
+    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
     private final long startedMillis = System.currentTimeMillis();
     private volatile StoreFacts facts;
     private EventLoopGroup bossGroup;
@@ -288,8 +292,24 @@ public final class BinlogServer implements AutoCloseable {
         dumps.remove(d);
     }
 
+    /**
+     * On the store's commit (apply) thread: schedules one round of waking the caught-up dumps a moment later
+     * ({@link #COMMIT_WAKE_DELAY_MICROS}) instead of waking each now, so the apply path does no per-client work, and
+     * the commits of that moment reach a tailing client in one write instead of one per commit.
+     */
     private void onCommit() {
         facts = null; // the last file may have changed
+        if (wakePending.compareAndSet(false, true)) {
+            try {
+                bossGroup.schedule(this::wakeCaughtUpDumps, COMMIT_WAKE_DELAY_MICROS, TimeUnit.MICROSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                wakePending.set(false); // stopping
+            }
+        }
+    }
+
+    private void wakeCaughtUpDumps() {
+        wakePending.set(false); // first: a commit from now on schedules another round
         for (DumpSession d : dumps.keySet()) {
             d.onCommit();
         }

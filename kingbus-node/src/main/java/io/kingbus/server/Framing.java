@@ -11,8 +11,8 @@ import io.netty.channel.Channel;
  * backpressure, sees their real size): one status byte (0x00 for an event) and the event's bytes, split into
  * physical packets of at most 0xFFFFFF bytes with consecutive sequence ids (an empty trailing packet when the payload
  * is an exact multiple). Small packets are gathered into one buffer of up to {@link #BATCH} bytes per channel write
- * (the dump runs off the event loop, where every write is a task); large events are wrapped, not copied. Call
- * {@link #flushBatch} before flushing the channel. Not thread-safe: one per dump session.
+ * (the dump runs off the event loop, where every write is a task), written and flushed when full; large events are
+ * wrapped, not copied. Call {@link #flushBatch} before flushing the channel. Not thread-safe: one per dump session.
  */
 final class Framing {
     private static final int COPY_THRESHOLD = 16 * 1024;
@@ -79,13 +79,17 @@ final class Framing {
         return size;
     }
 
-    /** Hands the gathered small packets to the channel (still unflushed). */
+    /**
+     * Hands the gathered small packets to the channel and flushes them (with whatever was written before), so the
+     * event loop sends while the dump goes on reading: a write from outside the loop is a task either way, and a
+     * flush per batch keeps the channel's own buffer short, so the dump seldom has to stop and be woken again.
+     */
     void flushBatch(Channel ch) {
         ByteBuf b = batch;
         batch = null;
         if (b != null) {
             if (b.isReadable()) {
-                ch.write(b, ch.voidPromise());
+                ch.writeAndFlush(b, ch.voidPromise());
             } else {
                 b.release();
             }
