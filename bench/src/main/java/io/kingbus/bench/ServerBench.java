@@ -49,7 +49,8 @@ import java.util.concurrent.atomic.LongAdder;
  * of readers.
  *
  * <pre>
- * bench/run server [transactions, default 100000 [readers, default 100 [row bytes, default 100 [IO rounds, default 3]]]]
+ * bench/run server [transactions, default 100000 [readers, default 100 [row bytes, default 100
+ *                  [IO-thread rounds, default 3]]]]
  * </pre>
  *
  * Node JVM options can be added with the environment variable {@code SERVER_BENCH_NODE_ARGS}; with

@@ -38,6 +38,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -68,7 +69,7 @@ public final class BinlogServer implements AutoCloseable {
     private final Map<DumpSession, Boolean> dumps = new ConcurrentHashMap<>();
     private final Runnable commitListener = this::onCommit;
     /** A round of waking the caught-up dumps is scheduled and has not started yet. */
-    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean wakePending = new AtomicBoolean();
     private final long startedMillis = System.currentTimeMillis();
     private volatile StoreFacts facts;
     private EventLoopGroup bossGroup;

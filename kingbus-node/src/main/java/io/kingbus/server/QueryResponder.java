@@ -286,7 +286,8 @@ final class QueryResponder {
                             return Value.str(t.text());
                         }
                 }
-                throw new ParseError(new Err(ErrorCodes.ER_BAD_FIELD_ERROR, ErrorCodes.STATE_BAD_FIELD, "Unknown column '" + t.text() + "' in 'field list'"));
+                throw new ParseError(new Err(ErrorCodes.ER_BAD_FIELD_ERROR, ErrorCodes.STATE_BAD_FIELD,
+                        "Unknown column '" + t.text() + "' in 'field list'"));
             }
             default -> throw p.error(t);
         }
@@ -306,8 +307,8 @@ final class QueryResponder {
             case "NOW", "SYSDATE", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP" -> Value.str(now());
             case "UUID" -> Value.str(UUID.randomUUID().toString());
             case "LAST_INSERT_ID", "ROW_COUNT", "FOUND_ROWS" -> Value.num(0);
-            default -> throw new ParseError(new Err(ErrorCodes.ER_SP_DOES_NOT_EXIST, ErrorCodes.STATE_SYNTAX, "FUNCTION " + name.toLowerCase(Locale.ROOT)
-                    + " does not exist"));
+            default -> throw new ParseError(new Err(ErrorCodes.ER_SP_DOES_NOT_EXIST, ErrorCodes.STATE_SYNTAX,
+                    "FUNCTION " + name.toLowerCase(Locale.ROOT) + " does not exist"));
         };
     }
 
@@ -566,7 +567,8 @@ final class QueryResponder {
                         Pattern pattern = Pattern.compile(re, Pattern.CASE_INSENSITIVE);
                         filters.add(n -> pattern.matcher(n).find());
                     } catch (PatternSyntaxException e) {
-                        return new Err(ErrorCodes.ER_REGEXP_ERROR, ErrorCodes.STATE_SYNTAX, "Got error 'invalid regular expression' from regexp");
+                        return new Err(ErrorCodes.ER_REGEXP_ERROR, ErrorCodes.STATE_SYNTAX,
+                                "Got error 'invalid regular expression' from regexp");
                     }
                 } else if (op.is("IN")) {
                     p.expect("(");

@@ -141,7 +141,8 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         }
         if (!server.admit(this)) {
             sequence.reset();
-            sendAndClose(new ErrPacket(ErrorCodes.ER_CON_COUNT_ERROR, ErrorCodes.STATE_CONNECTION_REJECTED, "Too many connections").encode());
+            sendAndClose(new ErrPacket(ErrorCodes.ER_CON_COUNT_ERROR, ErrorCodes.STATE_CONNECTION_REJECTED,
+                    "Too many connections").encode());
             return;
         }
         nonce = newNonce();
@@ -181,10 +182,11 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
             log.info("binlog server connection {}: {}", describe(), msg);
             if (phase != Phase.DUMP) {
                 byte[] err = msg.contains("exceeds the limit")
-                        ? new ErrPacket(ErrorCodes.ER_NET_PACKET_TOO_LARGE, ErrorCodes.STATE_NETWORK, "Got a packet bigger than 'max_allowed_packet' bytes").encode()
+                        ? new ErrPacket(ErrorCodes.ER_NET_PACKET_TOO_LARGE, ErrorCodes.STATE_NETWORK,
+                                "Got a packet bigger than 'max_allowed_packet' bytes").encode()
                         : msg.contains("out of order")
-                        ? new ErrPacket(ErrorCodes.ER_NET_PACKETS_OUT_OF_ORDER, ErrorCodes.STATE_NETWORK, "Got packets out of order").encode()
-                        : new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode();
+                        ? packetsOutOfOrder()
+                        : malformedPacket();
                 sendAndClose(err);
                 return;
             }
@@ -203,8 +205,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
             if (nowNanos - openedNanos > server.config().connectTimeout().toNanos()) {
                 log.info("binlog server connection {}: no handshake within {}", describe(),
                         server.config().connectTimeout());
-                ctx.channel().eventLoop().execute(() -> sendAndClose(
-                        new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, ErrorCodes.STATE_NETWORK, "Bad handshake").encode()));
+                ctx.channel().eventLoop().execute(() -> sendAndClose(badHandshake()));
             }
         } else if (p == Phase.COMMAND && nowNanos - lastActivityNanos > server.config().waitTimeout().toNanos()) {
             log.info("binlog server connection {}: idle for more than {}", describe(), server.config().waitTimeout());
@@ -233,7 +234,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         try {
             sequence.received(packet);
         } catch (ProtocolException e) {
-            sendAndClose(new ErrPacket(ErrorCodes.ER_NET_PACKETS_OUT_OF_ORDER, ErrorCodes.STATE_NETWORK, "Got packets out of order").encode());
+            sendAndClose(packetsOutOfOrder());
             return;
         }
         byte[] payload = packet.payload();
@@ -247,7 +248,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
             resp = HandshakeResponse41.parse(payload);
         } catch (ProtocolException e) {
             log.info("binlog server connection {}: bad handshake: {}", describe(), e.getMessage());
-            sendAndClose(new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, ErrorCodes.STATE_NETWORK, "Bad handshake").encode());
+            sendAndClose(badHandshake());
             return;
         }
         capabilities = resp.capabilities() & SERVER_CAPABILITIES;
@@ -273,7 +274,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         try {
             sequence.received(packet);
         } catch (ProtocolException e) {
-            sendAndClose(new ErrPacket(ErrorCodes.ER_NET_PACKETS_OUT_OF_ORDER, ErrorCodes.STATE_NETWORK, "Got packets out of order").encode());
+            sendAndClose(packetsOutOfOrder());
             return;
         }
         authenticate(packet.payload());
@@ -301,7 +302,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         sequence.follow(packet);
         byte[] p = packet.payload();
         if (p.length == 0) {
-            sendAndClose(new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
+            sendAndClose(malformedPacket());
             return;
         }
         int cmd = p[0] & 0xff;
@@ -369,7 +370,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         try {
             d = BinlogDump.parse(p);
         } catch (ProtocolException e) {
-            sendAndClose(new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
+            sendAndClose(malformedPacket());
             return;
         }
         startDump(new DumpSession.Request(false, d.fileName(), d.position(), GtidSet.empty(), d.flags(),
@@ -385,8 +386,9 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
             boolean badGtids = e.getCause() instanceof GtidParseException;
             log.info("binlog server connection {}: bad COM_BINLOG_DUMP_GTID: {}", describe(), e.getMessage());
             sendAndClose(badGtids
-                    ? new ErrPacket(ErrorCodes.ER_MALFORMED_GTID_SET_ENCODING, ErrorCodes.STATE_GENERAL, "Malformed GTID set encoding.").encode()
-                    : new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
+                    ? new ErrPacket(ErrorCodes.ER_MALFORMED_GTID_SET_ENCODING, ErrorCodes.STATE_GENERAL,
+                            "Malformed GTID set encoding.").encode()
+                    : malformedPacket());
             return;
         }
         boolean nonBlocking = d.nonBlocking() || d.serverId() == 0;
@@ -550,5 +552,19 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
 
     private static String truncate(String s, int max) {
         return s.length() > max ? s.substring(0, max) : s;
+    }
+
+    private static byte[] malformedPacket() {
+        return new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.")
+                .encode();
+    }
+
+    private static byte[] packetsOutOfOrder() {
+        return new ErrPacket(ErrorCodes.ER_NET_PACKETS_OUT_OF_ORDER, ErrorCodes.STATE_NETWORK, "Got packets out of order")
+                .encode();
+    }
+
+    private static byte[] badHandshake() {
+        return new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, ErrorCodes.STATE_NETWORK, "Bad handshake").encode();
     }
 }

@@ -79,9 +79,10 @@ abstract class ChainTestBase {
             NodeProcess serving = followers[0];
             NodeProcess other = followers[1];
 
-            Http.Reply started = sendRetrying503(cluster, serving, "PUT", "/binlog/syncer/start", json(Map.of("syncer_id", 9001,
-                    "syncer_uuid", UUID.randomUUID().toString(), "mysql_addr", primary.host() + ":" + primary.port(),
-                    "mysql_user", SYNC_USER, "mysql_password", SYNC_PASSWORD, "semi_sync", false)));
+            String syncer = json(Map.of("syncer_id", 9001, "syncer_uuid", UUID.randomUUID().toString(),
+                    "mysql_addr", primary.host() + ":" + primary.port(), "mysql_user", SYNC_USER,
+                    "mysql_password", SYNC_PASSWORD, "semi_sync", false));
+            Http.Reply started = sendRetrying503(cluster, serving, "PUT", "/binlog/syncer/start", syncer);
             assertThat(started.status()).as("%s", started).isEqualTo(200);
             int servingPort = ClusterHarness.freePort();
             startBinlogServer(serving, servingPort);
@@ -220,7 +221,8 @@ abstract class ChainTestBase {
                                     + ", 'w" + i + "')";
                         }
                         // a value that does not grow: the writer may run thousands of rounds on a fast machine
-                        sql[10] = "UPDATE " + Workloads.DB + ".tail SET v = 'u" + round + "' WHERE id % 7 = " + round % 7;
+                        sql[10] = "UPDATE " + Workloads.DB + ".tail SET v = 'u" + round + "' WHERE id % 7 = "
+                                + round % 7;
                         primary.execute(sql);
                         rounds.incrementAndGet();
                     }
