@@ -1,0 +1,33 @@
+package io.kingbus.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/** The MySQL-protocol binlog server every node runs for replicas and CDC clients. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BinlogServerSpec {
+    public Boolean enabled;
+
+    @Min(1)
+    @Max(65535)
+    @Default("3390")
+    public Integer port = 3390;
+
+    @JsonPropertyDescription("The user and password replicas must present; the password reaches the pods only as a "
+            + "secretKeyRef environment variable.")
+    public SecretKeys credentialsSecret;
+
+    @JsonPropertyDescription("Server version string the binlog server announces (default: the node's).")
+    public String version;
+
+    public boolean serverEnabled() {
+        return Boolean.TRUE.equals(enabled);
+    }
+
+    public int portOrDefault() {
+        return port == null ? 3390 : port;
+    }
+}

@@ -1,0 +1,86 @@
+package io.kingbus.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.kingbus.operator.api.KingbusCluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Objects;
+
+/**
+ * The cluster's PodDisruptionBudget, allowing (members - quorum) voluntary disruptions. policy/v1 where the API
+ * server offers it (1.21+), else policy/v1beta1 (1.20, the real kube-apiserver of the tests): asked once by discovery.
+ */
+final class PodDisruptionBudgets {
+    private static final Logger log = LoggerFactory.getLogger(PodDisruptionBudgets.class);
+
+    private final KubernetesClient client;
+    private volatile Boolean v1;
+
+    PodDisruptionBudgets(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** True when the server offers policy/v1 PodDisruptionBudgets. */
+    boolean useV1() {
+        Boolean b = v1;
+        if (b == null) {
+            boolean hasV1;
+            try {
+                hasV1 = client.getApiResources("policy/v1") != null;
+            } catch (KubernetesClientException e) {
+                hasV1 = false;
+            }
+            boolean hasV1beta1;
+            try {
+                hasV1beta1 = !hasV1 && client.getApiResources("policy/v1beta1") != null;
+            } catch (KubernetesClientException e) {
+                hasV1beta1 = false;
+            }
+            // Neither answered (a server without discovery): assume a current server.
+            b = hasV1 || !hasV1beta1;
+            v1 = b;
+            log.info("PodDisruptionBudgets use policy/{}", b ? "v1" : "v1beta1");
+        }
+        return b;
+    }
+
+    void apply(KingbusCluster c, int maxUnavailable) {
+        String ns = c.getMetadata().getNamespace();
+        String name = c.getMetadata().getName();
+        var meta = new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(ns)
+                .withLabels(ClusterResources.labels(c)).withOwnerReferences(ClusterResources.ownerReference(c)).build();
+        var selector = new LabelSelectorBuilder().withMatchLabels(ClusterResources.selectorLabels(c)).build();
+        IntOrString max = new IntOrString(maxUnavailable);
+        if (useV1()) {
+            var api = client.policy().v1().podDisruptionBudget().inNamespace(ns).withName(name);
+            var existing = api.get();
+            if (existing == null) {
+                client.resource(new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
+                        .withMetadata(meta).withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec()
+                        .build()).create();
+            } else if (!Objects.equals(existing.getSpec().getMaxUnavailable(), max)) {
+                api.edit(p -> {
+                    p.getSpec().setMaxUnavailable(max);
+                    return p;
+                });
+            }
+        } else {
+            var api = client.policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName(name);
+            var existing = api.get();
+            if (existing == null) {
+                client.resource(new io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudgetBuilder()
+                        .withMetadata(meta).withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec()
+                        .build()).create();
+            } else if (!Objects.equals(existing.getSpec().getMaxUnavailable(), max)) {
+                api.edit(p -> {
+                    p.getSpec().setMaxUnavailable(max);
+                    return p;
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.kingbus.operator.support;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Per-cluster gauges: raft members, ready members, whether a leader is known. */
+public final class ClusterMetrics {
+    private final MeterRegistry registry;
+    private final Map<String, Values> clusters = new ConcurrentHashMap<>();
+
+    public ClusterMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    private static final class Values {
+        final AtomicInteger members = new AtomicInteger();
+        final AtomicInteger ready = new AtomicInteger();
+        final AtomicInteger leaderKnown = new AtomicInteger();
+    }
+
+    public void update(String namespace, String name, int members, int ready, boolean leaderKnown) {
+        Values v = clusters.computeIfAbsent(namespace + "/" + name, k -> register(namespace, name));
+        v.members.set(members);
+        v.ready.set(ready);
+        v.leaderKnown.set(leaderKnown ? 1 : 0);
+    }
+
+    private Values register(String namespace, String name) {
+        Values v = new Values();
+        Tags tags = Tags.of("namespace", namespace, "cluster", name);
+        Gauge.builder("kingbus.cluster.members", v.members, AtomicInteger::get).tags(tags)
+                .description("raft members of the cluster").register(registry);
+        Gauge.builder("kingbus.cluster.ready.members", v.ready, AtomicInteger::get).tags(tags)
+                .description("members that are caught-up voters").register(registry);
+        Gauge.builder("kingbus.cluster.leader.known", v.leaderKnown, AtomicInteger::get).tags(tags)
+                .description("1 when the cluster has a leader").register(registry);
+        return v;
+    }
+}
