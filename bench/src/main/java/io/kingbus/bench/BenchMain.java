@@ -1,7 +1,7 @@
 package io.kingbus.bench;
 
 /** Entry point of bench/run: {@code bench/run store [transactions]}, {@code bench/run replication [transactions]},
- * {@code bench/run syncer [transactions]}. */
+ * {@code bench/run syncer [transactions]}, {@code bench/run server [transactions [readers]]}. */
 public final class BenchMain {
     public static void main(String[] args) throws Exception {
         String which = args.length > 0 ? args[0] : "store";
@@ -10,8 +10,9 @@ public final class BenchMain {
             case "store" -> StoreBench.main(rest);
             case "replication" -> ReplicationBench.main(rest);
             case "syncer" -> SyncerBench.main(rest);
+            case "server" -> ServerBench.main(rest);
             default -> {
-                System.err.println("unknown benchmark '" + which + "'; available: store, replication, syncer");
+                System.err.println("unknown benchmark '" + which + "'; available: store, replication, syncer, server");
                 System.exit(2);
             }
         }

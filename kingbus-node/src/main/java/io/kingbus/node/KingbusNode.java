@@ -72,8 +72,12 @@ public final class KingbusNode implements AutoCloseable {
                     .electionTimeout(config.electionTimeout())
                     .build());
             RaftNode node = raft;
-            // Serves again what it served before a restart (settings kept in the data dir).
-            BinlogServerManager served = binlogServer = new BinlogServerManager(store, config.dataDir());
+            // Serves what the configuration declares, else again what it served before a restart (settings kept in
+            // the data dir); see NodeConfig.
+            NodeConfig.BinlogServerSettings declared = config.binlogServer();
+            BinlogServerManager served = binlogServer = new BinlogServerManager(store, config.dataDir(),
+                    declared == null ? null : new BinlogServerManager.Declared(declared.addr(), declared.user(),
+                            declared.password(), declared.version()));
             admin = new AdminServer(raft, config.adminUrl(), AdminServer.Settings.defaults().withNodeName(config.name()))
                     .routes(app -> CatchUpRoutes.register(app, store, node.stateMachine()))
                     .routes(app -> BinlogServerRoutes.register(app, served))

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.kingbus.admin.HttpUrl;
+import io.kingbus.server.BinlogServerConfig;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -48,7 +49,19 @@ import java.util.regex.Pattern;
  * metrics-addr           host:port of a separate metrics listener   (default: none; /metrics on admin-url)
  * reserve-data-size      binlog data to keep: 10GB, 512MB, 2TB...; a plain number is GB, as in the
  *                        original (default 10GB; 0 keeps everything)
+ * binlog-server-addr     host:port where this node serves the binlog to replicas     (default: not configured)
+ * binlog-server-user     the user replicas log in as             (required with binlog-server-addr)
+ * binlog-server-password its password; pass it as KINGBUS_BINLOG_SERVER_PASSWORD      (default: none)
+ * binlog-server-version  the server version replicas see          (default: the binlog server's)
  * </pre>
+ *
+ * <p>The binlog server keys are the YAML form of {@code PUT /binlog/server/start}. When {@code binlog-server-addr} is
+ * set, the node serves with these settings at every start, whatever the admin API did before the restart: the YAML
+ * (or environment) is the declared state, as the operator reconciles it, and wins over the settings the node keeps
+ * in {@code binlog-server.json} (the server_id and server_uuid kept there stay, so replicas see the same primary).
+ * A {@code PUT /binlog/server/start} or {@code stop} still takes effect at once, until the next start. Without
+ * {@code binlog-server-addr}, the node resumes what {@code binlog-server.json} says. The password never appears
+ * in logs, {@link #toString()}, {@link #describe()} or errors.
  *
  * All validation happens on construction: a bad configuration throws a {@link ConfigException} whose message is one
  * line naming the key, the problem and where the value came from.
@@ -58,11 +71,61 @@ import java.util.regex.Pattern;
  * @param logLevel          a logback level name: TRACE, DEBUG, INFO, WARN or ERROR
  * @param metricsAddr       null when not set
  * @param reserveDataSize   bytes; 0 means no limit
+ * @param binlogServer      the binlog server to run at start-up; null when not configured
  */
 public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<String, HttpUrl> initialCluster,
                          ClusterState initialClusterState, String initialClusterToken, Path dataDir, Path logDir,
                          String logLevel, Duration heartbeatInterval, Duration electionTimeout, HttpUrl metricsAddr,
-                         long reserveDataSize) {
+                         long reserveDataSize, BinlogServerSettings binlogServer) {
+
+    /**
+     * The {@code binlog-server-*} keys.
+     *
+     * @param addr     host:port to listen on
+     * @param user     the user replicas log in as (1..32 characters)
+     * @param password its password ("" for none)
+     * @param version  the version replicas see, or null for the binlog server's default
+     */
+    public record BinlogServerSettings(String addr, String user, String password, String version) {
+        public BinlogServerSettings {
+            if (addr == null || addr.isBlank()) {
+                throw new ConfigException("binlog-server-addr", "missing; binlog-server-user, -password and "
+                        + "-version need binlog-server-addr (host:port)");
+            }
+            try {
+                addr = BinlogServerConfig.parseAddr(addr).toString();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("binlog-server-addr", e.getMessage());
+            }
+            if (user == null || user.isEmpty()) {
+                throw new ConfigException("binlog-server-user", "missing; the user replicas log in as is required "
+                        + "with binlog-server-addr");
+            }
+            if (user.length() > 32) {
+                throw new ConfigException("binlog-server-user", quote(user) + " is longer than 32 characters");
+            }
+            password = password == null ? "" : password;
+            if (version != null && version.isBlank()) {
+                version = null;
+            }
+        }
+
+        /** Never prints the password. */
+        @Override
+        public String toString() {
+            return "BinlogServerSettings[addr=" + addr + ", user=" + user + ", password="
+                    + (password.isEmpty() ? "" : "******") + ", version=" + version + "]";
+        }
+    }
+
+    /** A configuration without a binlog server. */
+    public NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<String, HttpUrl> initialCluster,
+                      ClusterState initialClusterState, String initialClusterToken, Path dataDir, Path logDir,
+                      String logLevel, Duration heartbeatInterval, Duration electionTimeout, HttpUrl metricsAddr,
+                      long reserveDataSize) {
+        this(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken, dataDir, logDir,
+                logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, null);
+    }
 
     /** {@code initial-cluster-state}. */
     public enum ClusterState {
@@ -91,7 +154,8 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     /** Every key, in the order {@link #toYaml()} writes them. */
     public static final List<String> KEYS = List.of("name", "admin-url", "peer-url", "initial-cluster",
             "initial-cluster-state", "initial-cluster-token", "data-dir", "log-dir", "log-level",
-            "heartbeat-interval", "election-timeout", "metrics-addr", "reserve-data-size");
+            "heartbeat-interval", "election-timeout", "metrics-addr", "reserve-data-size", "binlog-server-addr",
+            "binlog-server-user", "binlog-server-password", "binlog-server-version");
 
     private static final Pattern NAME = Pattern.compile("[^\\s=,]{1,128}");
     private static final Map<String, String> LOG_LEVELS = Map.of("trace", "TRACE", "debug", "DEBUG", "info", "INFO",
@@ -243,8 +307,11 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
-    /** A raw value and where it came from. */
-    private record Raw(String value, String source) {
+    /** A raw value (stripped; null when blank), where it came from, and the value exactly as written. */
+    private record Raw(String value, String source, String exact) {
+        Raw(String written, String source) {
+            this(written == null || written.isBlank() ? null : written.strip(), source, written);
+        }
     }
 
     private static void readYaml(String text, String source, Map<String, Raw> out) {
@@ -272,7 +339,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
                     throw new ConfigException(key, "appears twice", where, null);
                 }
                 String value = t == JsonToken.VALUE_NULL ? null : p.getText();
-                out.put(key, new Raw(value == null || value.isBlank() ? null : value.strip(), where));
+                out.put(key, new Raw(value, where));
             }
             if (p.nextToken() != null) {
                 throw new ConfigException(null, source + " holds more than one YAML document");
@@ -314,7 +381,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
             String var = envName(key);
             String value = env.get(var);
             if (value != null && !value.isBlank()) {
-                raw.put(key, new Raw(value.strip(), "env " + var));
+                raw.put(key, new Raw(value, "env " + var));
             }
         }
     }
@@ -337,8 +404,14 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         HttpUrl metrics = value(raw, "metrics-addr", NodeConfig::parseHostPort, null);
         long reserve = value(raw, "reserve-data-size", NodeConfig::parseSize, DEFAULT_RESERVE_DATA_SIZE);
         try {
+            BinlogServerSettings binlogServer = null;
+            if (raw.keySet().stream().anyMatch(k -> k.startsWith("binlog-server-") && text(raw, k) != null)) {
+                binlogServer = new BinlogServerSettings(text(raw, "binlog-server-addr"),
+                        text(raw, "binlog-server-user"), rawText(raw, "binlog-server-password"),
+                        text(raw, "binlog-server-version"));
+            }
             return new NodeConfig(name, adminUrl, peerUrl, cluster, state, token, dataDir, logDir, logLevel,
-                    heartbeat, election, metrics, reserve);
+                    heartbeat, election, metrics, reserve, binlogServer);
         } catch (ConfigException e) {
             Raw r = e.key() == null ? null : raw.get(e.key());
             throw e.withSource(r == null ? null : r.source());
@@ -348,6 +421,12 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     private static String text(Map<String, Raw> raw, String key) {
         Raw r = raw.get(key);
         return r == null ? null : r.value();
+    }
+
+    /** A value as written, surrounding spaces included (a password). */
+    private static String rawText(Map<String, Raw> raw, String key) {
+        Raw r = raw.get(key);
+        return r == null ? null : r.exact();
     }
 
     private interface Parser<T> {
@@ -549,19 +628,25 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     /** A copy with another data directory. */
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken, dir,
-                logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize);
+                logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer);
     }
 
     /** A copy with another initial-cluster-state. */
     public NodeConfig withInitialClusterState(ClusterState state) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, state, initialClusterToken, dataDir,
-                logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize);
+                logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer);
     }
 
     /** A copy with other raft timings. */
     public NodeConfig withTimings(Duration heartbeat, Duration election) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
-                dataDir, logDir, logLevel, heartbeat, election, metricsAddr, reserveDataSize);
+                dataDir, logDir, logLevel, heartbeat, election, metricsAddr, reserveDataSize, binlogServer);
+    }
+
+    /** A copy with another binlog server (null: none). */
+    public NodeConfig withBinlogServer(BinlogServerSettings settings) {
+        return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
+                dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, settings);
     }
 
     /** {@code initial-cluster} as written in YAML: {@code name=http://host:port,...}. */
@@ -591,6 +676,17 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
             out.put("metrics-addr", metricsAddr.hostPort());
         }
         out.put("reserve-data-size", reserveDataSize + "B");
+        if (binlogServer != null) {
+            // the password too: the file is this configuration, read back by load() (not a log)
+            out.put("binlog-server-addr", binlogServer.addr());
+            out.put("binlog-server-user", binlogServer.user());
+            if (!binlogServer.password().isEmpty()) {
+                out.put("binlog-server-password", binlogServer.password());
+            }
+            if (binlogServer.version() != null) {
+                out.put("binlog-server-version", binlogServer.version());
+            }
+        }
         try {
             return YAMLMapper.builder()
                     .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -606,7 +702,9 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         return "name=" + name + " peer-url=" + peerUrl + " admin-url=" + adminUrl + " initial-cluster-state="
                 + initialClusterState.text() + " members=" + initialCluster.size() + " token=" + initialClusterToken
                 + " data-dir=" + dataDir + " heartbeat=" + formatDuration(heartbeatInterval) + " election-timeout="
-                + formatDuration(electionTimeout) + " reserve-data-size=" + reserveDataSize;
+                + formatDuration(electionTimeout) + " reserve-data-size=" + reserveDataSize
+                + (binlogServer == null ? "" : " binlog-server-addr=" + binlogServer.addr() + " binlog-server-user="
+                + binlogServer.user());
     }
 
     /** {@code 2s}, {@code 500ms}, {@code 1500us}, {@code 7ns}: the shortest exact form. */

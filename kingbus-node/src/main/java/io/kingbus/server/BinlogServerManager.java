@@ -66,14 +66,45 @@ public final class BinlogServerManager implements AutoCloseable {
     private boolean closed;
 
     /**
+     * The settings a node's configuration declares (its {@code binlog-server-*} keys).
+     *
+     * @param version null: the kept or default version
+     */
+    public record Declared(String addr, String user, String password, String version) {
+        /** Never prints the password. */
+        @Override
+        public String toString() {
+            return "Declared(" + addr + ", user " + user + ")";
+        }
+    }
+
+    /**
      * Loads the settings kept in {@code dataDir} and, when they say the server was running, starts it again (a
      * failure to bind is logged and shown in {@link #status()}, not thrown: the node still starts).
      */
     public BinlogServerManager(BinlogStore store, Path dataDir) {
+        this(store, dataDir, null);
+    }
+
+    /**
+     * As {@link #BinlogServerManager(BinlogStore, Path)}, but when {@code declared} is not null the server starts with
+     * those settings instead of the kept ones (keeping the kept server_id and server_uuid), and they are kept. A
+     * failure to start is logged and shown in {@link #status()}, not thrown.
+     */
+    public BinlogServerManager(BinlogStore store, Path dataDir, Declared declared) {
         this.store = Objects.requireNonNull(store, "store");
         this.settingsFile = dataDir.resolve(SETTINGS_FILE);
         this.settings = load();
-        if (settings != null && settings.running()) {
+        if (declared != null) {
+            try {
+                start(declared.addr(), declared.user(), declared.password(), null, null, declared.version());
+                log.info("binlog server started on {} for user {} from the node's configuration", settings.addr(),
+                        settings.user());
+            } catch (RuntimeException e) {
+                lastError = oneLine(e.getMessage());
+                log.warn("binlog server configured on {} not started: {}", declared.addr(), lastError);
+            }
+        } else if (settings != null && settings.running()) {
             try {
                 server = new BinlogServer(store, configOf(settings)).start();
                 log.info("binlog server resumed on {} from {}", settings.addr(), settingsFile);

@@ -3,7 +3,6 @@ package io.kingbus.server;
 import io.kingbus.binlog.BinlogEvent;
 import io.kingbus.binlog.Bytes;
 import io.kingbus.binlog.ChecksumType;
-import io.kingbus.binlog.ContainedTransactionFilter;
 import io.kingbus.binlog.HeartbeatEvent;
 import io.kingbus.binlog.EventType;
 import io.kingbus.binlog.FormatDescription;
@@ -80,9 +79,8 @@ final class DumpSession {
 
     // Owned by the task (one run at a time).
     private BinlogReader reader;
-    /** GTID dumps: the replica's set; its transactions are read and skipped here (MySQL's skip_event). */
     /** MySQL's skip_event in a GTID dump: transactions the replica has (null in a file:pos dump). */
-    private ContainedTransactionFilter skip;
+    private GtidSkip skip;
     /** The end of skipped events not yet announced by a heartbeat (MySQL's exclude_group_end_pos), or -1. */
     private long pendingSkipEnd = -1;
     private boolean lastEventSkipped;
@@ -381,7 +379,7 @@ final class DumpSession {
 
     private boolean openGtid(BinlogStore store, List<BinlogFileInfo> files) throws IOException {
         GtidSet have = request.have();
-        skip = new ContainedTransactionFilter(have.copy());
+        skip = new GtidSkip(have.copy());
         if (!request.file().isEmpty()) {
             // MySQL honours a file name in a GTID dump: start there, still skipping what the replica has
             return openPosition(store, files, request.file(), request.position());

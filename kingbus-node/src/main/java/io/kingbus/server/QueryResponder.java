@@ -106,7 +106,7 @@ final class QueryResponder {
     private Response statement(Parser p) {
         Token first = p.peek();
         if (first.kind() == Kind.END) {
-            return new Err(1065, ErrorCodes.STATE_SYNTAX, "Query was empty");
+            return new Err(ErrorCodes.ER_EMPTY_QUERY, ErrorCodes.STATE_SYNTAX, "Query was empty");
         }
         if (first.isSymbol("(")) {
             return unsupported(p.sql);
@@ -286,7 +286,7 @@ final class QueryResponder {
                             return Value.str(t.text());
                         }
                 }
-                throw new ParseError(new Err(1054, "42S22", "Unknown column '" + t.text() + "' in 'field list'"));
+                throw new ParseError(new Err(ErrorCodes.ER_BAD_FIELD_ERROR, ErrorCodes.STATE_BAD_FIELD, "Unknown column '" + t.text() + "' in 'field list'"));
             }
             default -> throw p.error(t);
         }
@@ -306,7 +306,7 @@ final class QueryResponder {
             case "NOW", "SYSDATE", "CURRENT_TIMESTAMP", "LOCALTIME", "LOCALTIMESTAMP" -> Value.str(now());
             case "UUID" -> Value.str(UUID.randomUUID().toString());
             case "LAST_INSERT_ID", "ROW_COUNT", "FOUND_ROWS" -> Value.num(0);
-            default -> throw new ParseError(new Err(1305, "42000", "FUNCTION " + name.toLowerCase(Locale.ROOT)
+            default -> throw new ParseError(new Err(ErrorCodes.ER_SP_DOES_NOT_EXIST, ErrorCodes.STATE_SYNTAX, "FUNCTION " + name.toLowerCase(Locale.ROOT)
                     + " does not exist"));
         };
     }
@@ -566,7 +566,7 @@ final class QueryResponder {
                         Pattern pattern = Pattern.compile(re, Pattern.CASE_INSENSITIVE);
                         filters.add(n -> pattern.matcher(n).find());
                     } catch (PatternSyntaxException e) {
-                        return new Err(1139, ErrorCodes.STATE_SYNTAX, "Got error 'invalid regular expression' from regexp");
+                        return new Err(ErrorCodes.ER_REGEXP_ERROR, ErrorCodes.STATE_SYNTAX, "Got error 'invalid regular expression' from regexp");
                     }
                 } else if (op.is("IN")) {
                     p.expect("(");

@@ -141,7 +141,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         }
         if (!server.admit(this)) {
             sequence.reset();
-            sendAndClose(new ErrPacket(1040, "08004", "Too many connections").encode());
+            sendAndClose(new ErrPacket(ErrorCodes.ER_CON_COUNT_ERROR, ErrorCodes.STATE_CONNECTION_REJECTED, "Too many connections").encode());
             return;
         }
         nonce = newNonce();
@@ -181,10 +181,10 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
             log.info("binlog server connection {}: {}", describe(), msg);
             if (phase != Phase.DUMP) {
                 byte[] err = msg.contains("exceeds the limit")
-                        ? new ErrPacket(1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes").encode()
+                        ? new ErrPacket(ErrorCodes.ER_NET_PACKET_TOO_LARGE, ErrorCodes.STATE_NETWORK, "Got a packet bigger than 'max_allowed_packet' bytes").encode()
                         : msg.contains("out of order")
-                        ? new ErrPacket(1156, "08S01", "Got packets out of order").encode()
-                        : new ErrPacket(1835, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode();
+                        ? new ErrPacket(ErrorCodes.ER_NET_PACKETS_OUT_OF_ORDER, ErrorCodes.STATE_NETWORK, "Got packets out of order").encode()
+                        : new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode();
                 sendAndClose(err);
                 return;
             }
@@ -204,7 +204,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
                 log.info("binlog server connection {}: no handshake within {}", describe(),
                         server.config().connectTimeout());
                 ctx.channel().eventLoop().execute(() -> sendAndClose(
-                        new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, "08S01", "Bad handshake").encode()));
+                        new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, ErrorCodes.STATE_NETWORK, "Bad handshake").encode()));
             }
         } else if (p == Phase.COMMAND && nowNanos - lastActivityNanos > server.config().waitTimeout().toNanos()) {
             log.info("binlog server connection {}: idle for more than {}", describe(), server.config().waitTimeout());
@@ -233,12 +233,12 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         try {
             sequence.received(packet);
         } catch (ProtocolException e) {
-            sendAndClose(new ErrPacket(1156, "08S01", "Got packets out of order").encode());
+            sendAndClose(new ErrPacket(ErrorCodes.ER_NET_PACKETS_OUT_OF_ORDER, ErrorCodes.STATE_NETWORK, "Got packets out of order").encode());
             return;
         }
         byte[] payload = packet.payload();
         if (HandshakeResponse41.isSslRequest(payload)) {
-            sendAndClose(new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, "08S01",
+            sendAndClose(new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, ErrorCodes.STATE_NETWORK,
                     "Bad handshake: this server does not support SSL").encode());
             return;
         }
@@ -247,7 +247,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
             resp = HandshakeResponse41.parse(payload);
         } catch (ProtocolException e) {
             log.info("binlog server connection {}: bad handshake: {}", describe(), e.getMessage());
-            sendAndClose(new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, "08S01", "Bad handshake").encode());
+            sendAndClose(new ErrPacket(ErrorCodes.ER_HANDSHAKE_ERROR, ErrorCodes.STATE_NETWORK, "Bad handshake").encode());
             return;
         }
         capabilities = resp.capabilities() & SERVER_CAPABILITIES;
@@ -273,7 +273,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         try {
             sequence.received(packet);
         } catch (ProtocolException e) {
-            sendAndClose(new ErrPacket(1156, "08S01", "Got packets out of order").encode());
+            sendAndClose(new ErrPacket(ErrorCodes.ER_NET_PACKETS_OUT_OF_ORDER, ErrorCodes.STATE_NETWORK, "Got packets out of order").encode());
             return;
         }
         authenticate(packet.payload());
@@ -301,7 +301,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         sequence.follow(packet);
         byte[] p = packet.payload();
         if (p.length == 0) {
-            sendAndClose(new ErrPacket(1835, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
+            sendAndClose(new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
             return;
         }
         int cmd = p[0] & 0xff;
@@ -354,7 +354,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         try {
             r = RegisterSlave.parse(p);
         } catch (ProtocolException e) {
-            error(1835, ErrorCodes.STATE_GENERAL, "Malformed communication packet.");
+            error(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.");
             return;
         }
         String host = r.host().isEmpty() ? remoteHost : r.host();
@@ -369,7 +369,7 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
         try {
             d = BinlogDump.parse(p);
         } catch (ProtocolException e) {
-            sendAndClose(new ErrPacket(1835, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
+            sendAndClose(new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
             return;
         }
         startDump(new DumpSession.Request(false, d.fileName(), d.position(), GtidSet.empty(), d.flags(),
@@ -385,8 +385,8 @@ final class ServerConnection extends SimpleChannelInboundHandler<Packet> {
             boolean badGtids = e.getCause() instanceof GtidParseException;
             log.info("binlog server connection {}: bad COM_BINLOG_DUMP_GTID: {}", describe(), e.getMessage());
             sendAndClose(badGtids
-                    ? new ErrPacket(1773, ErrorCodes.STATE_GENERAL, "Malformed GTID set encoding.").encode()
-                    : new ErrPacket(1835, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
+                    ? new ErrPacket(ErrorCodes.ER_MALFORMED_GTID_SET_ENCODING, ErrorCodes.STATE_GENERAL, "Malformed GTID set encoding.").encode()
+                    : new ErrPacket(ErrorCodes.ER_MALFORMED_PACKET, ErrorCodes.STATE_GENERAL, "Malformed communication packet.").encode());
             return;
         }
         boolean nonBlocking = d.nonBlocking() || d.serverId() == 0;

@@ -231,7 +231,8 @@ class NodeConfigTest {
                 "KINGBUS_ADMIN_URL", "KINGBUS_PEER_URL", "KINGBUS_INITIAL_CLUSTER", "KINGBUS_INITIAL_CLUSTER_STATE",
                 "KINGBUS_INITIAL_CLUSTER_TOKEN", "KINGBUS_DATA_DIR", "KINGBUS_LOG_DIR", "KINGBUS_LOG_LEVEL",
                 "KINGBUS_HEARTBEAT_INTERVAL", "KINGBUS_ELECTION_TIMEOUT", "KINGBUS_METRICS_ADDR",
-                "KINGBUS_RESERVE_DATA_SIZE");
+                "KINGBUS_RESERVE_DATA_SIZE", "KINGBUS_BINLOG_SERVER_ADDR", "KINGBUS_BINLOG_SERVER_USER",
+                "KINGBUS_BINLOG_SERVER_PASSWORD", "KINGBUS_BINLOG_SERVER_VERSION");
     }
 
     // ------------------------------------------------------------------------------------ value syntaxes

@@ -1,0 +1,539 @@
+package io.kingbus.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kingbus.binlog.EventType;
+import io.kingbus.cluster.ClusterHarness;
+import io.kingbus.cluster.Http;
+import io.kingbus.cluster.NodeProcess;
+import io.kingbus.gtid.GtidSet;
+import io.kingbus.syncer.BinlogDumpClient;
+import io.kingbus.syncer.DumpConfig;
+import io.kingbus.testkit.MySqlServer;
+import io.kingbus.testkit.MySqlVersion;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The binlog server: (a) one real MySQL 8.0.15 replica catching up a backlog of small transactions from a kingbus
+ * node (a follower of a 3-node cluster of node processes, which got the backlog through the syncer) and, in the same
+ * run, from the real 8.0.15 primary that holds the same backlog; (b) fan-out: concurrent binlog clients (kingbus's own
+ * dump client, 100 by default, in this JVM) reading the whole binlog from that node while the syncer ingests a second
+ * backlog, against the syncer's rate for the same backlog without readers.
+ *
+ * <p>(a) The replica first replicates a warm-up backlog from the primary; the measured backlog is then timed from each
+ * source: the IO thread alone (START SLAVE IO_THREAD until Retrieved_Gtid_Set covers the backlog: how fast the
+ * source serves), in rounds alternating which source goes first (best and median shown: other work on the machine
+ * disturbs single runs), and the whole replica twice per source, in the order primary, kingbus, kingbus, primary
+ * (START SLAVE until gtid_executed covers it: what an operator sees). Before every run the replica goes back to its
+ * warm-up state (relay log reset, backlog rows deleted without binlogging, gtid_executed reset to the warm-up set,
+ * InnoDB's purge of those rows finished). The source's CPU time during each run is read from
+ * {@code /proc/<pid>/stat}: the node JVM's or mysqld's.
+ *
+ * <p>(b) Node memory per client: the serving node's RSS ({@code /proc/<pid>/status} VmRSS) before the readers and its
+ * peak while they read, and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
+ * without readers and with the 100 readers connected and caught up (tailing), each difference divided by the number
+ * of readers.
+ *
+ * <pre>
+ * bench/run server [transactions, default 100000 [readers, default 100 [row bytes, default 100 [IO rounds, default 3]]]]
+ * </pre>
+ *
+ * Node JVM options can be added with the environment variable {@code SERVER_BENCH_NODE_ARGS}; with
+ * {@code SERVER_BENCH_JFR=/path/file.jfr} the serving node is recorded (JFR, profile settings) while the replica's IO
+ * thread catches up from it.
+ */
+public final class ServerBench {
+    private static final Duration TIMEOUT = Duration.ofMinutes(15);
+    private static final String USER = "kb";
+    private static final String PASSWORD = "kb-bench";
+
+    private final MySqlServer primary;
+    private final MySqlServer replica;
+    private final ClusterHarness cluster;
+    private final int rowBytes;
+    private String syncerBody;
+    private NodeProcess serving;
+    private int servingPort;
+    private long nextId = 1;
+
+    private ServerBench(MySqlServer primary, MySqlServer replica, ClusterHarness cluster, int rowBytes) {
+        this.primary = primary;
+        this.replica = replica;
+        this.cluster = cluster;
+        this.rowBytes = rowBytes;
+    }
+
+    public static void main(String[] args) throws Exception {
+        // one line per reader and dump otherwise
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.kingbus.syncer"))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
+        int transactions = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int readers = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        int rowBytes = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        Path root = Files.createTempDirectory(Path.of(System.getProperty("bench.dir", "target")).toAbsolutePath(),
+                "server-bench");
+        ClusterHarness.Options options = ClusterHarness.Options.tests()
+                .withTimings(Duration.ofMillis(500), Duration.ofSeconds(2))
+                .withJvmArgs(nodeJvmArgs());
+        // the backlog is written fast (no fsync per commit); how fast it is read does not depend on that
+        try (MySqlServer primary = MySqlServer.builder(MySqlVersion.V8_0)
+                .extraArgs("--sync-binlog=0", "--innodb-flush-log-at-trx-commit=0").start();
+             MySqlServer replica = MySqlServer.start(MySqlVersion.V8_0);
+             ClusterHarness cluster = ClusterHarness.create(root, 3, options)) {
+            new ServerBench(primary, replica, cluster, rowBytes).run(transactions, readers, rounds);
+        } catch (Exception | Error e) {
+            System.out.println("failed; the node logs are kept in " + root);
+            throw e;
+        }
+        StoreBench.deleteTree(root);
+    }
+
+    /**
+     * The node JVMs' options; env {@code SERVER_BENCH_NODE_ARGS} adds some (e.g.
+     * {@code -XX:StartFlightRecording=filename=/tmp/node.jfr} to profile the serving node).
+     */
+    private static List<String> nodeJvmArgs() {
+        List<String> args = new ArrayList<>(List.of("-Xms512m", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError"));
+        String extra = System.getenv().getOrDefault("SERVER_BENCH_NODE_ARGS", "").strip();
+        if (!extra.isEmpty()) {
+            args.addAll(List.of(extra.split("\\s+")));
+        }
+        return args;
+    }
+
+    private void run(int transactions, int readers, int rounds) throws Exception {
+        System.out.printf("Binlog server benchmark: MySQL 8.0.15 primary, 3 kingbus node processes (-Xmx1g) on "
+                + "loopback, a real 8.0.15 replica, %d binlog clients; %d cores; load %s%n", readers,
+                Runtime.getRuntime().availableProcessors(), load());
+        primary.execute("CREATE DATABASE b",
+                "CREATE TABLE b.t (id BIGINT PRIMARY KEY, v VARBINARY(4000))",
+                "CREATE PROCEDURE b.gen(IN first BIGINT, IN n INT, IN len INT) BEGIN"
+                        + " DECLARE i INT DEFAULT 0;"
+                        + " WHILE i < n DO INSERT INTO b.t VALUES (first + i, RANDOM_BYTES(len)); SET i = i + 1;"
+                        + " END WHILE; END");
+        cluster.startAll();
+        NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
+        serving = cluster.running().stream().filter(n -> n != leader).findFirst().orElseThrow();
+        servingPort = ClusterHarness.freePort();
+        syncerBody = "{\"syncer_id\": 7002, \"syncer_uuid\": \"" + UUID.randomUUID() + "\", \"mysql_addr\": \""
+                + primary.host() + ":" + primary.port() + "\", \"mysql_user\": \"root\", \"mysql_password\": \"\","
+                + " \"semi_sync\": false}";
+        Http.Reply r = serving.send("PUT", "/binlog/server/start", "{\"addr\": \"127.0.0.1:" + servingPort
+                + "\", \"user\": \"" + USER + "\", \"password\": \"" + PASSWORD + "\"}");
+        check(r, "binlog server start");
+
+        // warm-up: the syncer pulls it, the replica applies it from the primary, a client reads it from kingbus
+        int warm = Math.max(20_000, transactions / 5);
+        System.out.printf("leader %s, binlog server on %s:%d; warm-up of %,d transactions...%n", leader, serving,
+                servingPort, warm);
+        generate(warm);
+        ingest();
+        changeMasterTo(primary.host(), primary.port(), "root", "");
+        replica.execute("START SLAVE");
+        replica.awaitGtidExecuted(primary.gtidExecuted(), TIMEOUT);
+        replica.execute("STOP SLAVE");
+        String warmSet = replica.gtidExecuted();
+        readAll(1, GtidSet.parse(warmSet).count());
+        long warmLastId = nextId;
+
+        // (a) one replica, the same backlog from each source
+        long before = binlogBytes();
+        generate(transactions);
+        double[] ingest = ingest();
+        long bytes = binlogBytes() - before;
+        String target = primary.gtidExecuted();
+        System.out.printf("backlog: %,d transactions, %.1f MB of binlog; the syncer, tailing, had it on a raft "
+                + "majority %.2f s after the writes ended%n", transactions, bytes / 1e6, ingest[0]);
+        // IO thread alone: rounds alternating which source goes first; then IO + SQL once from each
+        Map<Boolean, List<double[]>> io = new java.util.LinkedHashMap<>();
+        io.put(false, new ArrayList<>());
+        io.put(true, new ArrayList<>());
+        for (int round = 0; round < rounds; round++) {
+            for (boolean fromKingbus : round % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+                io.get(fromKingbus).add(fromSource(fromKingbus, true, target, warmSet, warmLastId));
+            }
+        }
+        Map<Boolean, List<double[]>> whole = new java.util.LinkedHashMap<>();
+        whole.put(false, new ArrayList<>());
+        whole.put(true, new ArrayList<>());
+        for (boolean fromKingbus : new boolean[] {false, true, true, false}) {
+            whole.get(fromKingbus).add(fromSource(fromKingbus, false, target, warmSet, warmLastId));
+        }
+        Table a = new Table("source", "replica threads", "runs", "seconds (best / median)", "trx/s (best)",
+                "MB/s (best)", "source CPU s per run");
+        for (boolean fromKingbus : new boolean[] {false, true}) {
+            String source = fromKingbus ? "kingbus follower " + serving.name : "real primary 8.0.15";
+            for (boolean ioOnly : new boolean[] {true, false}) {
+                List<double[]> runs = (ioOnly ? io : whole).get(fromKingbus);
+                double[] secs = runs.stream().mapToDouble(run -> run[0]).sorted().toArray();
+                double best = secs[0];
+                double median = secs[(secs.length - 1) / 2];
+                double cpu = runs.stream().mapToDouble(run -> run[1]).average().orElse(0);
+                a.row(source, ioOnly ? "IO thread (relay log)" : "IO + SQL (gtid_executed)", runs.size(),
+                        String.format("%.2f / %.2f", best, median), Table.f0(transactions / best),
+                        Table.f1(bytes / best / 1e6), String.format("%.2f", cpu));
+            }
+        }
+        resetTo(warmSet, warmLastId);
+
+        // (b) fan-out while the syncer ingests a second backlog, against the same ingest without readers
+        int second = Math.max(20_000, transactions / 2);
+        long secondBefore = binlogBytes();
+        stopSyncer();
+        generate(second);
+        long secondBytes = binlogBytes() - secondBefore;
+        double[] alone = ingest();
+        stopSyncer();
+        generate(second);
+        long total = binlogBytes();
+        long totalTrx = GtidSet.parse(primary.gtidExecuted()).count();
+        long rssBefore = rss(serving);
+        long heapBefore = liveHeap(serving);
+        AtomicLong rssPeak = new AtomicLong(rssBefore);
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                rssPeak.accumulateAndGet(rss(serving), Math::max);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rss-sampler");
+        sampler.start();
+        Readers fan = new Readers(readers, totalTrx);
+        double nodeCpu0 = cpuSeconds(serving.pid());
+        double benchCpu0 = cpuSeconds(ProcessHandle.current().pid());
+        long t0 = System.nanoTime();
+        fan.start();
+        double[] loaded = ingest();
+        fan.awaitDone();
+        double fanSeconds = (System.nanoTime() - t0) / 1e9;
+        double nodeCpu = cpuSeconds(serving.pid()) - nodeCpu0;
+        double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
+        sampler.interrupt();
+        sampler.join();
+        long heapWith = liveHeap(serving);
+        long rssWith = rss(serving);
+        fan.close();
+
+        System.out.println();
+        System.out.println("(a) one replica catching up the backlog, load " + load());
+        a.print();
+        System.out.println();
+        System.out.printf("(b) %d binlog clients reading the whole binlog (%.1f MB, %,d transactions each) from %s%n",
+                readers, total / 1e6, totalTrx, serving.name);
+        Table b = new Table("measure", "value");
+        b.row("aggregate read", String.format("%.1f MB in %.2f s = %.1f MB/s", fan.bytes() / 1e6, fanSeconds,
+                fan.bytes() / fanSeconds / 1e6));
+        b.row("per client", String.format("%.1f MB/s", fan.bytes() / fanSeconds / 1e6 / readers));
+        b.row("CPU meanwhile", String.format("serving node %.1f s (%.1f s per GB sent, applying the second backlog "
+                + "included), the %d clients' JVM %.1f s", nodeCpu, nodeCpu / (fan.bytes() / 1e9), readers, benchCpu));
+        b.row("node RSS", String.format("%.0f MB before, %.0f MB peak, %.0f MB after; %.2f MB per client (peak)",
+                rssBefore / 1e6, rssPeak.get() / 1e6, rssWith / 1e6, (rssPeak.get() - rssBefore) / 1e6 / readers));
+        b.row("node live heap after full GC", String.format("%.1f MB without readers, %.1f MB with %d tailing; %.0f KB "
+                + "per client", heapBefore / 1e6, heapWith / 1e6, readers, (heapWith - heapBefore) / 1e3 / readers));
+        b.row("syncer ingest, no readers", String.format("%,d trx (%.1f MB) in %.2f s = %s trx/s; all 3 nodes %.2f s",
+                second, secondBytes / 1e6, alone[0], Table.f0(second / alone[0]), alone[1]));
+        b.row("syncer ingest, " + readers + " readers", String.format("%,d trx in %.2f s = %s trx/s; all 3 nodes "
+                + "%.2f s", second, loaded[0], Table.f0(second / loaded[0]), loaded[1]));
+        b.print();
+        System.out.println("load at the end: " + load());
+    }
+
+    // ------------------------------------------------------------------ the primary and the syncer
+
+    /**
+     * Resets the replica to its warm-up state, points it at a source and times it: {seconds, CPU seconds the source
+     * process used meanwhile (the whole node JVM, or mysqld)}.
+     */
+    private double[] fromSource(boolean fromKingbus, boolean ioOnly, String target, String warmSet, long warmLastId)
+            throws Exception {
+        resetTo(warmSet, warmLastId);
+        long pid;
+        if (fromKingbus) {
+            changeMasterTo("127.0.0.1", servingPort, USER, PASSWORD);
+            pid = serving.pid();
+        } else {
+            changeMasterTo(primary.host(), primary.port(), "root", "");
+            pid = Long.parseLong(Files.readString(primary.dataDir().resolveSibling("mysqld.pid")).strip());
+        }
+        String jfr = System.getenv("SERVER_BENCH_JFR");
+        boolean profile = fromKingbus && ioOnly && jfr != null && !jfr.isBlank();
+        if (profile) {
+            jcmd(serving, "JFR.start name=serverbench settings=profile");
+        }
+        double cpu0 = cpuSeconds(pid);
+        double s = ioOnly ? ioThread(target) : wholeReplica(target);
+        double cpu = cpuSeconds(pid) - cpu0;
+        if (profile) {
+            jcmd(serving, "JFR.stop name=serverbench filename=" + jfr);
+            System.out.println("  JFR recording of " + serving.name + " while it served: " + jfr);
+        }
+        System.out.printf("  %s, %s: %.2f s, source CPU %.2f s%n", fromKingbus ? "kingbus" : "primary",
+                ioOnly ? "IO thread" : "IO + SQL", s, cpu);
+        return new double[] {s, cpu};
+    }
+
+    /** User + system CPU seconds of a process so far ({@code /proc/<pid>/stat}, clock ticks of 1/100 s). */
+    private static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime (fields 14, 15)
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** Autocommit INSERTs of one row each, from a stored procedure (no round trip per transaction). */
+    private void generate(int n) {
+        primary.execute("CALL b.gen(" + nextId + ", " + n + ", " + rowBytes + ")");
+        nextId += n;
+    }
+
+    private long binlogBytes() {
+        long total = 0;
+        for (Map<String, Object> row : primary.query("SHOW BINARY LOGS")) {
+            total += ((Number) row.get("File_size")).longValue();
+        }
+        return total;
+    }
+
+    /**
+     * Starts the syncer (through the leader's admin API) and waits until the leader's store and then every node's has
+     * the primary's executed set. Returns {leader seconds, all nodes seconds}; the syncer keeps running.
+     */
+    private double[] ingest() throws Exception {
+        GtidSet want = GtidSet.parse(primary.gtidExecuted());
+        NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
+        long t0 = System.nanoTime();
+        check(leader.send("PUT", "/binlog/syncer/start", syncerBody), "syncer start");
+        cluster.await("the leader's store to have the backlog", TIMEOUT, () -> has(leader, want));
+        double leaderSeconds = (System.nanoTime() - t0) / 1e9;
+        for (NodeProcess n : cluster.nodes()) {
+            cluster.await(n + " to have the backlog", TIMEOUT, () -> has(n, want));
+        }
+        return new double[] {leaderSeconds, (System.nanoTime() - t0) / 1e9};
+    }
+
+    private void stopSyncer() throws Exception {
+        Http.Reply r = cluster.awaitLeader(Duration.ofSeconds(60)).send("PUT", "/binlog/syncer/stop", "");
+        if (!r.ok()) {
+            System.out.println("  PUT /binlog/syncer/stop answered " + r + "; once more");
+            Thread.sleep(1000);
+            r = cluster.awaitLeader(Duration.ofSeconds(60)).send("PUT", "/binlog/syncer/stop", "");
+        }
+        check(r, "syncer stop");
+    }
+
+    private static boolean has(NodeProcess n, GtidSet want) {
+        JsonNode s = n.storeOrNull();
+        return s != null && GtidSet.parse(s.path("executed").asText()).containsAll(want);
+    }
+
+    private static void check(Http.Reply r, String what) {
+        if (!r.ok()) {
+            throw new IllegalStateException(what + ": " + r);
+        }
+    }
+
+    // ------------------------------------------------------------------ the replica
+
+    private void changeMasterTo(String host, int port, String user, String password) {
+        replica.execute("CHANGE MASTER TO MASTER_HOST='" + host + "', MASTER_PORT=" + port + ", MASTER_USER='" + user
+                + "', MASTER_PASSWORD='" + password + "', MASTER_AUTO_POSITION=1, GET_MASTER_PUBLIC_KEY=1");
+    }
+
+    /**
+     * Back to the warm-up state: no relay log, the backlog's rows gone (not binlogged), gtid_executed = warm-up; then
+     * waits (up to a minute) until InnoDB has purged the deleted rows, so the next run does not share the replica
+     * with that purge.
+     */
+    private void resetTo(String warmSet, long firstBacklogId) throws InterruptedException {
+        replica.execute("STOP SLAVE", "RESET SLAVE", "SET SESSION sql_log_bin = 0",
+                "DELETE FROM b.t WHERE id >= " + firstBacklogId, "RESET MASTER",
+                "SET GLOBAL gtid_purged = '" + warmSet + "'");
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Map<String, Object>> rows = replica.query("SELECT `count` FROM information_schema.innodb_metrics"
+                    + " WHERE name = 'trx_rseg_history_len'");
+            if (rows.isEmpty() || ((Number) rows.get(0).get("count")).longValue() < 100) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** START SLAVE IO_THREAD until Retrieved_Gtid_Set covers {@code target}'s new part; seconds. */
+    private double ioThread(String target) throws InterruptedException {
+        GtidSet want = GtidSet.parse(target).subtract(GtidSet.parse(replica.gtidExecuted()));
+        long t0 = System.nanoTime();
+        replica.execute("START SLAVE IO_THREAD");
+        long deadline = t0 + TIMEOUT.toNanos();
+        while (true) {
+            Map<String, Object> s = replica.replicaStatus();
+            String retrieved = String.valueOf(s.getOrDefault("Retrieved_Gtid_Set", "")).replace("\n", "");
+            if (!retrieved.isEmpty() && GtidSet.parse(retrieved).containsAll(want)) {
+                break;
+            }
+            if (System.nanoTime() > deadline || !"0".equals(String.valueOf(s.get("Last_IO_Errno")))) {
+                throw new IllegalStateException("the replica did not retrieve the backlog: " + s);
+            }
+            Thread.sleep(5);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        replica.execute("STOP SLAVE IO_THREAD");
+        return seconds;
+    }
+
+    /** START SLAVE until gtid_executed covers {@code target}; seconds. */
+    private double wholeReplica(String target) {
+        long t0 = System.nanoTime();
+        replica.execute("START SLAVE");
+        replica.awaitGtidExecuted(target, TIMEOUT);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        replica.execute("STOP SLAVE");
+        return seconds;
+    }
+
+    // ------------------------------------------------------------------ binlog clients
+
+    /**
+     * {@code count} blocking GTID dumps from the serving node, from the start of the binlog, each counting bytes and
+     * GTID events; done when every one has seen {@code transactions} GTIDs. One shared event loop (2 threads); the
+     * dump client's own session thread per client.
+     */
+    private final class Readers implements AutoCloseable {
+        private final NioEventLoopGroup group = new NioEventLoopGroup(2, new DefaultThreadFactory("bench-readers",
+                true));
+        private final List<BinlogDumpClient> clients = new ArrayList<>();
+        private final LongAdder bytes = new LongAdder();
+        private final long[] gtids;
+        private final long transactions;
+
+        Readers(int count, long transactions) {
+            this.transactions = transactions;
+            this.gtids = new long[count];
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                DumpConfig config = DumpConfig.builder("127.0.0.1", servingPort).user(USER).password(PASSWORD)
+                        .serverId(100_000 + i).serverUuid(UUID.randomUUID()).gtids(GtidSet.empty())
+                        .queueWaterMarks(1 << 20, 256 << 10).eventLoopGroup(group).build();
+                clients.add(new BinlogDumpClient(config, e -> {
+                    bytes.add(e.event().length());
+                    if (e.event().type() == EventType.GTID) {
+                        synchronized (gtids) {
+                            gtids[index]++;
+                        }
+                    }
+                }));
+            }
+        }
+
+        void start() {
+            clients.forEach(BinlogDumpClient::start);
+        }
+
+        long bytes() {
+            return bytes.sum();
+        }
+
+        void awaitDone() throws InterruptedException {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (true) {
+                long min;
+                synchronized (gtids) {
+                    min = java.util.Arrays.stream(gtids).min().orElse(transactions);
+                }
+                if (min >= transactions) {
+                    return;
+                }
+                for (BinlogDumpClient c : clients) {
+                    if (c.termination().isDone()) {
+                        c.termination().join(); // throws the failure
+                        throw new IllegalStateException("a reader ended early");
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("readers not done: the slowest has " + min + " of "
+                            + transactions + " transactions");
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        @Override
+        public void close() {
+            clients.forEach(BinlogDumpClient::close);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Reads the whole binlog once from the serving node with {@code count} clients (warm-up), then disconnects. */
+    private void readAll(int count, long transactions) throws InterruptedException {
+        try (Readers r = new Readers(count, transactions)) {
+            r.start();
+            r.awaitDone();
+        }
+    }
+
+    // ------------------------------------------------------------------ measurements
+
+    /** VmRSS of a process, in bytes (0 when gone). */
+    private static long rss(NodeProcess n) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(n.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** The node's used heap right after a full GC, from {@code jcmd GC.run} and {@code GC.heap_info}. */
+    private static long liveHeap(NodeProcess n) throws IOException, InterruptedException {
+        jcmd(n, "GC.run");
+        String info = jcmd(n, "GC.heap_info");
+        // G1: " garbage-first heap   total 524288K, used 123456K [...]"
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(info);
+        if (!m.find()) {
+            throw new IllegalStateException("no heap usage in jcmd GC.heap_info: " + info);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
+    private static String jcmd(NodeProcess n, String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(n.pid()), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("jcmd " + command + " failed: " + out);
+        }
+        return out;
+    }
+
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.kingbus.node;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.kingbus.admin.HttpUrl;
+import io.kingbus.server.BinlogServerManager;
+import io.kingbus.server.BinlogServerStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The {@code binlog-server-*} keys: parsed from YAML and environment (the password only by env, as the operator
+ * passes it), one-line errors naming key and source, the password never printed; and a node started with them serves
+ * at once, and again after a restart even when the admin API stopped it or moved it before (the configuration wins
+ * over binlog-server.json, keeping the server_uuid).
+ */
+class BinlogServerConfigKeysTest {
+    private static final String MINIMAL = """
+            name: n1
+            initial-cluster: n1=http://127.0.0.1:9696
+            data-dir: /var/lib/kingbus
+            """;
+    private static final String SECRET = "s3cret-from-a-Secret";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void keysFromYamlAndTheEnvironment() {
+        NodeConfig c = NodeConfig.parse(MINIMAL + "binlog-server-addr: 0.0.0.0:3390\nbinlog-server-user: kb\n",
+                "kingbus.yaml", Map.of("KINGBUS_BINLOG_SERVER_PASSWORD", SECRET));
+        assertThat(c.binlogServer()).isEqualTo(new NodeConfig.BinlogServerSettings("0.0.0.0:3390", "kb", SECRET,
+                null));
+        assertThat(c.toString()).doesNotContain(SECRET).contains("0.0.0.0:3390");
+        assertThat(c.describe()).doesNotContain(SECRET).contains("binlog-server-addr=0.0.0.0:3390");
+
+        NodeConfig v = NodeConfig.parse(MINIMAL + "binlog-server-addr: '[::1]:3391'\nbinlog-server-user: kb\n"
+                        + "binlog-server-password: ' spaced '\nbinlog-server-version: 8.0.15-kingbus\n", "kingbus.yaml",
+                Map.of("KINGBUS_BINLOG_SERVER_USER", "repl"));
+        assertThat(v.binlogServer()).isEqualTo(new NodeConfig.BinlogServerSettings("[::1]:3391", "repl", " spaced ",
+                "8.0.15-kingbus"));
+        assertThat(NodeConfig.parse(MINIMAL, "kingbus.yaml", Map.of()).binlogServer()).isNull();
+    }
+
+    @Test
+    void toYamlRoundTripsTheKeys() throws IOException {
+        NodeConfig c = NodeConfig.parse(MINIMAL + "binlog-server-addr: 127.0.0.1:3390\nbinlog-server-user: kb\n"
+                + "binlog-server-password: pw\nbinlog-server-version: 5.7.22-x\n", "kingbus.yaml", Map.of());
+        Path file = tmp.resolve("round.yaml");
+        Files.writeString(file, c.toYaml());
+        assertThat(NodeConfig.load(file, Map.of())).isEqualTo(c);
+        assertThat(c.withBinlogServer(null).binlogServer()).isNull();
+    }
+
+    @Test
+    void badValuesAreOneLineErrorsNamingKeyAndSource() {
+        assertError(MINIMAL + "binlog-server-addr: localhost\nbinlog-server-user: kb\n", Map.of(),
+                "invalid config: binlog-server-addr: address 'localhost' is not host:port (from kingbus.yaml line 4)");
+        assertError(MINIMAL + "binlog-server-user: kb\n", Map.of("KINGBUS_BINLOG_SERVER_PASSWORD", SECRET),
+                "invalid config: binlog-server-addr: missing; binlog-server-user, -password and -version need "
+                        + "binlog-server-addr (host:port)");
+        assertError(MINIMAL + "binlog-server-addr: 127.0.0.1:3390\n", Map.of("KINGBUS_BINLOG_SERVER_PASSWORD", SECRET),
+                "invalid config: binlog-server-user: missing; the user replicas log in as is required with "
+                        + "binlog-server-addr");
+        assertError(MINIMAL + "binlog-server-addr: 127.0.0.1:3390\n", Map.of("KINGBUS_BINLOG_SERVER_USER",
+                "u".repeat(33), "KINGBUS_BINLOG_SERVER_PASSWORD", SECRET), "invalid config: binlog-server-user: '"
+                + "u".repeat(33) + "' is longer than 32 characters (from env KINGBUS_BINLOG_SERVER_USER)");
+        assertError(MINIMAL, Map.of("KINGBUS_BINLOG_SERVER_ADDR", "127.0.0.1:99999", "KINGBUS_BINLOG_SERVER_USER",
+                "kb", "KINGBUS_BINLOG_SERVER_PASSWORD", SECRET), "invalid config: binlog-server-addr: address "
+                + "'127.0.0.1:99999' is not host:port with a port 0..65535 (from env KINGBUS_BINLOG_SERVER_ADDR)");
+    }
+
+    private static void assertError(String yaml, Map<String, String> env, String message) {
+        ConfigException e = catchThrowableOfType(() -> NodeConfig.parse(yaml, "kingbus.yaml", env),
+                ConfigException.class);
+        assertThat(e).as("a config error for %s", yaml).isNotNull();
+        assertThat(e.getMessage()).isEqualTo(message).doesNotContain(SECRET);
+    }
+
+    @Test
+    void aConfiguredNodeServesAtEveryStartAndTheConfigurationWins() throws Exception {
+        int port = freePort();
+        int peer = freePort();
+        NodeConfig c = new NodeConfig("n1", new HttpUrl("http", "127.0.0.1", freePort()),
+                new HttpUrl("http", "127.0.0.1", peer), Map.of("n1", new HttpUrl("http", "127.0.0.1", peer)),
+                NodeConfig.ClusterState.NEW, "keys-test", tmp.resolve("data"), null, "INFO", Duration.ofMillis(200),
+                Duration.ofMillis(1000), null, 0,
+                new NodeConfig.BinlogServerSettings("127.0.0.1:" + port, "kb", SECRET, null));
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        root.addAppender(logs);
+        String uuid;
+        try {
+            try (KingbusNode node = KingbusNode.start(c)) {
+                BinlogServerStatus s = node.binlogServer().status();
+                assertThat(s.running()).isTrue();
+                assertThat(s.addr()).isEqualTo("127.0.0.1:" + port);
+                assertThat(s.password()).isEqualTo(BinlogServerStatus.REDACTED);
+                assertLogin(port, "kb", SECRET);
+                uuid = s.serverUuid();
+                // the admin API stops it: it stays stopped until the next start
+                node.binlogServer().stop();
+                assertThat(node.binlogServer().status().running()).isFalse();
+            }
+            try (KingbusNode node = KingbusNode.start(c)) {
+                BinlogServerStatus s = node.binlogServer().status();
+                assertThat(s.running()).as("the configuration wins over a stop kept in %s",
+                        BinlogServerManager.SETTINGS_FILE).isTrue();
+                assertThat(s.serverUuid()).as("the identity kept in binlog-server.json").isEqualTo(uuid);
+                assertLogin(port, "kb", SECRET);
+                // the admin API moves it to another address and user: kept, but the configuration wins at a start
+                node.binlogServer().start("127.0.0.1:" + freePort(), "other", "pw");
+            }
+            try (KingbusNode node = KingbusNode.start(c)) {
+                BinlogServerStatus s = node.binlogServer().status();
+                assertThat(s.addr()).isEqualTo("127.0.0.1:" + port);
+                assertThat(s.user()).isEqualTo("kb");
+                assertLogin(port, "kb", SECRET);
+            }
+            // without the keys, the node resumes what binlog-server.json says (here: the configured server)
+            try (KingbusNode node = KingbusNode.start(c.withBinlogServer(null))) {
+                assertThat(node.binlogServer().status().running()).isTrue();
+                assertLogin(port, "kb", SECRET);
+            }
+        } finally {
+            root.detachAppender(logs);
+        }
+        assertThat(logs.list).isNotEmpty()
+                .noneMatch(e -> e.getFormattedMessage().contains(SECRET))
+                .anyMatch(e -> e.getFormattedMessage().contains("from the node's configuration"));
+    }
+
+    /** Logs in over the MySQL protocol (mysql-connector-j) and asks the server's version. */
+    private static void assertLogin(int port, String user, String password) throws Exception {
+        try (Connection conn = DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port
+                + "/?sslMode=DISABLED&allowPublicKeyRetrieval=true&connectTimeout=5000", user, password);
+             Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT @@server_uuid")) {
+            assertThat(rs.next()).isTrue();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
