@@ -54,9 +54,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link LoopbackKubelet} plays the StatefulSet controller and kubelet, starting a real node JVM on loopback for each
  * pod. So every membership change runs against a real raft group, checked through the nodes' own GET /cluster.
  *
- * <p>One cluster lives through the scenarios in order (node JVMs are the expensive part): created with 3 members,
- * scaled 3→5 and 5→3 with kubectl, an unsafe 3→2 held while a member is down and carried out once it is back, the
- * pause annotation holding a 2→3 until removed, then a BinlogSyncer against a real MySQL 8.0 primary.
+ * <p>One cluster lives through the scenarios in order (node JVMs are the expensive part): created with 3 members;
+ * paused, so that a {@code kubectl scale --replicas=5} is not acted on; unpaused, so the operator adds kb-3 and kb-4 one
+ * at a time; {@code kubectl scale --replicas=3} removes them from the raft group before their pods go; with kb-1 down
+ * a 3→2 is held (it would break quorum) until kb-1 is back; a BinlogSyncer runs against a real MySQL 8.0 primary
+ * (credentials from a Secret), is paused and is stopped by its finalizer; finally a 2→3 brings kb-2 back on a new
+ * volume. The operator runs as {@link KingbusOperator} builds it (its status writes are JSON patches, server-side
+ * apply off: the builder sets that).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorScenariosOnApiServerTest {
@@ -480,9 +484,12 @@ class OperatorScenariosOnApiServerTest {
             Thread.sleep(200);
         }
         KingbusCluster k = get();
+        BinlogSyncer syncer = getSyncer();
         throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + " s waiting for " + what
                 + (last == null ? "" : "; last failure: " + last)
                 + "\nKingbusCluster status: " + (k == null ? null : client.getKubernetesSerialization().asJson(k.getStatus()))
+                + (syncer == null ? "" : "\nBinlogSyncer status: "
+                + client.getKubernetesSerialization().asJson(syncer.getStatus()))
                 + "\nevents: " + eventReasons(CLUSTER) + "\nkubelet: " + kubelet.lastFailure()
                 + "\n" + kubelet.diagnostics(CLUSTER), last);
     }
