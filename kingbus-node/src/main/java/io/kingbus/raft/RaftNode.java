@@ -15,6 +15,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.protocol.exceptions.RaftException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftConfiguration;
@@ -70,6 +71,8 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
     private final BinlogStateMachine sm;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    /** When {@link #handOffForStaleAppender} last handed leadership off (membership thread only). */
+    private long staleHandOffAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
     private final Object proposeLock = new Object();
     private final Object membershipLock = new Object();
     private final AtomicReference<Change> change = new AtomicReference<>();
@@ -946,6 +949,9 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
                 }
                 if (failure != null) {
                     failures++;
+                    if (c.add != null && !c.cancelled && failure.contains("Found duplicated element")) {
+                        handOffForStaleAppender(d, c.add.getId());
+                    }
                     if ((c.add == null || c.cancelled) && failures >= 30) {
                         log.warn("membership: {} gave up after {} attempts: {}", c.description, failures, failure);
                         return;
@@ -1020,6 +1026,46 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.debug("watch: {}", e.toString());
+        }
+    }
+
+    /**
+     * Ratis 3.3 keeps replicating to a member after its removal when the removed node is down (the leader keeps that
+     * log appender). While it exists, adding the member again under the same id (a StatefulSet pod coming back with
+     * its old name) fails with "Found duplicated element", and a node restarted at that address would be fed a log
+     * whose configuration excludes it, time out, and be shut down by its own pre-vote (NOT_IN_CONF). A fresh leader
+     * has no such appender: this leader hands leadership to the most recently heard other member. The add is
+     * abandoned with the leadership (see {@link #runChange}); it is to be submitted again (the operator does so).
+     */
+    private void handOffForStaleAppender(RaftServer.Division d, RaftPeerId member) {
+        if (System.nanoTime() - staleHandOffAt < config.electionTimeoutMax().multipliedBy(2).toNanos()) {
+            return;
+        }
+        RaftConfiguration conf = d.getRaftConf();
+        RaftPeerId handTo = null;
+        long freshest = Long.MAX_VALUE;
+        for (RaftProtos.ServerRpcProto f : d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+            RaftPeerId id = RaftPeerId.valueOf(f.getId().getId());
+            if (!id.equals(member) && conf.getPeer(id) != null && f.getLastRpcElapsedTimeMs() < freshest) {
+                freshest = f.getLastRpcElapsedTimeMs();
+                handTo = id;
+            }
+        }
+        if (handTo == null || freshest > config.electionTimeoutMin().toMillis()) {
+            log.info("raft node {}: this leader still replicates to {} from before its removal, so it cannot add it "
+                    + "again, and no other member answers to take over", config.name(), PeerIds.nameOf(member));
+            return;
+        }
+        staleHandOffAt = System.nanoTime();
+        log.info("raft node {}: this leader still replicates to {} from before its removal, so it cannot add it "
+                + "again; handing leadership to {} (submit the add again to the new leader)", config.name(),
+                PeerIds.nameOf(member), PeerIds.nameOf(handTo));
+        try {
+            server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, selfId, groupId,
+                    callIds.incrementAndGet(), handTo, config.electionTimeoutMax().toMillis() * 2));
+        } catch (IOException e) {
+            log.info("raft node {}: handing leadership to {} failed: {}", config.name(), PeerIds.nameOf(handTo),
+                    e.getMessage());
         }
     }
 

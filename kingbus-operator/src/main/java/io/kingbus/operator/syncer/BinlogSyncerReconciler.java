@@ -241,11 +241,17 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
 
     private static void fill(BinlogSyncerStatus s, NodeAdminClient.SyncerReport r) {
         s.state = r.status();
-        s.executedGtidSet = r.executedGtidSet();
-        s.purgedGtidSet = r.purgedGtidSet();
-        s.lastBinlogFile = r.lastBinlogFile();
+        // The node reports "" for what it does not have yet; the real API server (1.20) refuses those status
+        // fields as "null" of the wrong type, so they are left out instead (found by the real-apiserver scenarios).
+        s.executedGtidSet = emptyToNull(r.executedGtidSet());
+        s.purgedGtidSet = emptyToNull(r.purgedGtidSet());
+        s.lastBinlogFile = emptyToNull(r.lastBinlogFile());
         s.lastFilePosition = r.lastFilePosition();
         s.lagSeconds = r.lagSeconds();
-        s.lastError = r.lastError() == null || r.lastError().isEmpty() ? null : r.lastError();
+        s.lastError = emptyToNull(r.lastError());
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 }
