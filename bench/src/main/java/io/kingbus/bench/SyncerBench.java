@@ -32,7 +32,7 @@ import java.util.UUID;
  * bytes of the backlog.
  *
  * <pre>
- * bench/run syncer [transactions, default 100000 [row bytes, default 100 [rounds, default 2 [cluster sizes, default 1,3]]]]
+ * bench/run syncer [transactions, default 100000 [row bytes, default 100 [rounds, default 4 [cluster sizes, default 1,3]]]]
  * </pre>
  *
  * A further row times the syncer's MySQL client alone (a non-blocking dump of the backlog in this JVM, events
@@ -41,8 +41,11 @@ import java.util.UUID;
  * {@code SYNCER_BENCH_AB_ARGS} adds one more cluster of the largest size whose nodes also get those options (its rows
  * are marked B), for an A/B comparison in the same run.
  *
- * <p>The CPU column is what the pullers' processes used meanwhile (user + system, from /proc): a cluster's node JVMs
- * together for kingbus, the replica's mysqld for the native row. {@code SYNCER_BENCH_JFR=dir} records the measured
+ * <p>Before each round and after each puller the bench waits (up to 5 s) until all the processes are nearly idle, so
+ * that one puller's trailing work does not slow the next. The CPU column is what the pullers' processes used
+ * meanwhile (user + system, from /proc): a cluster's node JVMs together for kingbus, the replica's mysqld for the
+ * native row; "until idle" adds what they used after it was done, until that wait ended (RocksDB flushes, GC).
+ * {@code SYNCER_BENCH_JFR=dir} records the measured
  * rounds of every node with Java Flight Recorder ({@code SYNCER_BENCH_JFC} names a settings file).
  */
 public final class SyncerBench {
@@ -58,7 +61,7 @@ public final class SyncerBench {
     public static void main(String[] args) throws Exception {
         int transactions = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rowBytes = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         List<Integer> sizes = new ArrayList<>();
         for (String n : (args.length > 3 ? args[3] : "1,3").split(",")) {
             sizes.add(Integer.parseInt(n.strip()));
@@ -99,9 +102,17 @@ public final class SyncerBench {
                 .withJvmArgs(args);
     }
 
-    /** The node JVMs' options; env {@code SYNCER_BENCH_NODE_ARGS="-Dkingbus.syncer.window=16 ..."} adds some. */
+    /**
+     * The node JVMs' options: those bin/kingbus gives a node on this machine, and a heap; env
+     * {@code SYNCER_BENCH_NODE_ARGS="-Dkingbus.syncer.window=16 ..."} adds some (a later -D wins).
+     */
     private static List<String> jvmArgs() {
         List<String> args = new ArrayList<>(List.of("-Xms512m", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError"));
+        if (Runtime.getRuntime().availableProcessors() <= 2) {
+            // as bin/kingbus: with 1-2 CPUs the common pool's parallelism would be 1, and CompletableFuture's async
+            // stages (Ratis) would then start a thread per task
+            args.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=2");
+        }
         String extra = System.getenv().getOrDefault("SYNCER_BENCH_NODE_ARGS", "").strip();
         if (!extra.isEmpty()) {
             args.addAll(List.of(extra.split("\\s+")));
@@ -154,7 +165,7 @@ public final class SyncerBench {
         }
 
         Table t = new Table("round", "puller", "order", "trx", "MB", "seconds", "trx/s", "MB/s", "all nodes s",
-                "all nodes trx/s", "CPU s");
+                "all nodes trx/s", "CPU s", "CPU s until idle");
         // per puller: the measured seconds (leader committed for kingbus) and CPU seconds of every round
         Map<String, List<double[]>> results = new LinkedHashMap<>();
         String nativeLabel = "native replica IO thread";
@@ -181,29 +192,37 @@ public final class SyncerBench {
             if (round % 2 == 0) {
                 java.util.Collections.reverse(order);
             }
+            System.out.printf("  settled in %.1f s%n", settle(primary, replica));
             for (int i = 0; i < order.size(); i++) {
                 Object puller = order.get(i);
                 String pos = (i + 1) + "/" + order.size();
                 if (puller instanceof Cluster c) {
                     double[] k = kingbus(c, primary);
-                    results.get(c.label).add(new double[] {k[0], k[2]});
+                    double waited = settle(primary, replica);
+                    double idleCpu = nodesCpuSeconds(c.harness) - k[3];
+                    results.get(c.label).add(new double[] {k[0], k[2], idleCpu});
                     t.row(round, c.label + " (leader committed)", pos, Table.f0(transactions),
                             Table.f1(bytes / 1e6), String.format("%.2f", k[0]), Table.f0(transactions / k[0]),
                             Table.f1(bytes / k[0] / 1e6), String.format("%.2f", k[1]),
-                            Table.f0(transactions / k[1]), String.format("%.2f", k[2]));
-                    System.out.printf("  %s: %.2f s (all nodes %.2f s), %.2f CPU-s%n", c.label, k[0], k[1], k[2]);
+                            Table.f0(transactions / k[1]), String.format("%.2f", k[2]), String.format("%.2f", idleCpu));
+                    System.out.printf("  %s: %.2f s (all nodes %.2f s), %.2f CPU-s (%.2f until idle, settled in "
+                            + "%.1f s)%n", c.label, k[0], k[1], k[2], idleCpu, waited);
                 } else {
                     double n = nativeIo(replica, primary);
-                    results.get(nativeLabel).add(new double[] {n, replicaCpu});
+                    double cpu = replicaCpu;
+                    double waited = settle(primary, replica);
+                    double idleCpu = mysqldCpuSeconds(replica) - replicaCpu0;
+                    results.get(nativeLabel).add(new double[] {n, cpu, idleCpu});
                     t.row(round, nativeLabel, pos, Table.f0(transactions), Table.f1(bytes / 1e6),
                             String.format("%.2f", n), Table.f0(transactions / n), Table.f1(bytes / n / 1e6), "", "",
-                            String.format("%.2f", replicaCpu));
-                    System.out.printf("  native: %.2f s, %.2f CPU-s%n", n, replicaCpu);
+                            String.format("%.2f", cpu), String.format("%.2f", idleCpu));
+                    System.out.printf("  native: %.2f s, %.2f CPU-s (%.2f until idle, settled in %.1f s)%n", n, cpu,
+                            idleCpu, waited);
                 }
             }
             double d = dumpOnly(primary, before);
             t.row(round, "kingbus dump client alone (no raft)", "", Table.f0(transactions), Table.f1(bytes / 1e6),
-                    String.format("%.2f", d), Table.f0(transactions / d), Table.f1(bytes / d / 1e6), "", "", "");
+                    String.format("%.2f", d), Table.f0(transactions / d), Table.f1(bytes / d / 1e6), "", "", "", "");
             System.out.printf("  dump client alone %.2f s; %s%n", d, loadAverage());
         }
         jfr("stop");
@@ -211,10 +230,11 @@ public final class SyncerBench {
         t.print();
         System.out.println();
         Table summary = new Table("puller", "rounds", "seconds (median)", "seconds (min-max)", "trx/s (median)",
-                "MB/s (median)", "CPU s (median)", "CPU s (min-max)");
+                "MB/s (median)", "CPU s (median)", "CPU s (min-max)", "CPU s until idle (median)");
         for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
             double[] secs = e.getValue().stream().mapToDouble(r -> r[0]).sorted().toArray();
             double[] cpu = e.getValue().stream().mapToDouble(r -> r[1]).sorted().toArray();
+            double[] idle = e.getValue().stream().mapToDouble(r -> r[2]).sorted().toArray();
             if (secs.length == 0) {
                 continue;
             }
@@ -222,15 +242,41 @@ public final class SyncerBench {
             summary.row(e.getKey(), secs.length, String.format("%.2f", m),
                     String.format("%.2f-%.2f", secs[0], secs[secs.length - 1]), Table.f0(transactions / m),
                     Table.f1(bytes / m / 1e6), String.format("%.2f", median(cpu)),
-                    String.format("%.2f-%.2f", cpu[0], cpu[cpu.length - 1]));
+                    String.format("%.2f-%.2f", cpu[0], cpu[cpu.length - 1]), String.format("%.2f", median(idle)));
         }
         summary.print();
+        System.out.println();
+        for (Cluster c : clusters) {
+            System.out.printf("%s: threads started per node over the run (java.threads.started): %s%n", c.label,
+                    c.harness.nodes().stream().map(SyncerBench::threadsStarted).toList());
+        }
         // SIGTERM, not kill -9: node JVMs started with -XX:StartFlightRecording=dumponexit=true write their recording
         for (Cluster c : clusters) {
             for (NodeProcess n : c.harness.nodes()) {
                 n.stop();
             }
         }
+    }
+
+    /** The JVM's count of threads started so far (jcmd PerfCounter.print), -1 if it cannot be read. */
+    private static long threadsStarted(NodeProcess n) {
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            Process p = new ProcessBuilder(jcmd, String.valueOf(n.pid()), "PerfCounter.print").redirectErrorStream(true)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor();
+            for (String line : out.split("\n")) {
+                if (line.startsWith("java.threads.started=")) {
+                    return Long.parseLong(line.substring(line.indexOf('=') + 1).strip());
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no jcmd, or the node is gone
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
     }
 
     private static double median(double[] sorted) {
@@ -306,7 +352,7 @@ public final class SyncerBench {
         if (!r.ok()) {
             throw new IllegalStateException("syncer stop: " + r);
         }
-        return new double[] {leaderSeconds, allSeconds, cpu};
+        return new double[] {leaderSeconds, allSeconds, cpu, cpu0};
     }
 
     /**
@@ -353,6 +399,7 @@ public final class SyncerBench {
     private double nativeIo(MySqlServer replica, MySqlServer primary) throws InterruptedException {
         GtidSet want = GtidSet.parse(primary.gtidExecuted());
         double cpu0 = mysqldCpuSeconds(replica);
+        replicaCpu0 = cpu0;
         long t0 = System.nanoTime();
         replica.execute("START SLAVE IO_THREAD");
         long deadline = t0 + TIMEOUT.toNanos();
@@ -375,6 +422,34 @@ public final class SyncerBench {
 
     /** CPU seconds the replica's mysqld used during the last {@link #nativeIo} (all its threads). */
     private double replicaCpu;
+    private double replicaCpu0;
+
+    /**
+     * Waits (up to 5 s) until the primary, the replica and every node JVM together use less than 10% of a core over
+     * 300 ms: a puller's trailing work (RocksDB flushes, GC, the primary's page cleaner) should neither slow the next
+     * puller nor go uncounted. Returns the seconds waited.
+     */
+    private double settle(MySqlServer primary, MySqlServer replica) throws InterruptedException {
+        long t0 = System.nanoTime();
+        double last = allCpuSeconds(primary, replica);
+        while (System.nanoTime() - t0 < 5_000_000_000L) {
+            Thread.sleep(300);
+            double now = allCpuSeconds(primary, replica);
+            if (now - last < 0.03) {
+                break;
+            }
+            last = now;
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private double allCpuSeconds(MySqlServer primary, MySqlServer replica) {
+        double total = mysqldCpuSeconds(primary) + mysqldCpuSeconds(replica);
+        for (Cluster c : clusters) {
+            total += nodesCpuSeconds(c.harness);
+        }
+        return total;
+    }
 
     /** CPU seconds (user + system) of a testkit mysqld so far, from its pid file and /proc (0 if unreadable). */
     private static double mysqldCpuSeconds(MySqlServer server) {
