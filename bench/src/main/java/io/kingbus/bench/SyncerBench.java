@@ -32,7 +32,8 @@ import java.util.UUID;
  * bytes of the backlog.
  *
  * <pre>
- * bench/run syncer [transactions, default 100000 [row bytes, default 100 [rounds, default 4 [cluster sizes, default 1,3]]]]
+ * bench/run syncer [transactions, default 100000 [row bytes, default 100 [rounds, default 4
+ *                  [cluster sizes, default 1,3]]]]
  * </pre>
  *
  * A further row times the syncer's MySQL client alone (a non-blocking dump of the backlog in this JVM, events
@@ -371,7 +372,8 @@ public final class SyncerBench {
             if (action.equals("start")) {
                 cmd.add("settings=" + System.getenv().getOrDefault("SYNCER_BENCH_JFC", "profile"));
             } else {
-                cmd.add("filename=" + Path.of(dir, "node-" + n.dir.getParent().getFileName() + "-" + n.name + ".jfr").toAbsolutePath());
+                String file = "node-" + n.dir.getParent().getFileName() + "-" + n.name + ".jfr";
+                cmd.add("filename=" + Path.of(dir, file).toAbsolutePath());
             }
             new ProcessBuilder(cmd).inheritIO().start().waitFor();
         }
