@@ -201,19 +201,19 @@ public final class SyncerBench {
                     double[] k = kingbus(c, primary);
                     double waited = settle(primary, replica);
                     double idleCpu = nodesCpuSeconds(c.harness) - k[3];
-                    results.get(c.label).add(new double[] {k[0], k[2], idleCpu});
+                    results.get(c.label).add(new double[] {k[0], k[2], idleCpu, k[4]});
                     t.row(round, c.label + " (leader committed)", pos, Table.f0(transactions),
                             Table.f1(bytes / 1e6), String.format("%.2f", k[0]), Table.f0(transactions / k[0]),
                             Table.f1(bytes / k[0] / 1e6), String.format("%.2f", k[1]),
                             Table.f0(transactions / k[1]), String.format("%.2f", k[2]), String.format("%.2f", idleCpu));
-                    System.out.printf("  %s: %.2f s (all nodes %.2f s), %.2f CPU-s (%.2f until idle, settled in "
-                            + "%.1f s)%n", c.label, k[0], k[1], k[2], idleCpu, waited);
+                    System.out.printf("  %s: %.2f s (all nodes %.2f s), %.2f CPU-s (leader %.2f; %.2f until idle, "
+                            + "settled in %.1f s)%n", c.label, k[0], k[1], k[2], k[4], idleCpu, waited);
                 } else {
                     double n = nativeIo(replica, primary);
                     double cpu = replicaCpu;
                     double waited = settle(primary, replica);
                     double idleCpu = mysqldCpuSeconds(replica) - replicaCpu0;
-                    results.get(nativeLabel).add(new double[] {n, cpu, idleCpu});
+                    results.get(nativeLabel).add(new double[] {n, cpu, idleCpu, cpu});
                     t.row(round, nativeLabel, pos, Table.f0(transactions), Table.f1(bytes / 1e6),
                             String.format("%.2f", n), Table.f0(transactions / n), Table.f1(bytes / n / 1e6), "", "",
                             String.format("%.2f", cpu), String.format("%.2f", idleCpu));
@@ -247,6 +247,14 @@ public final class SyncerBench {
         }
         summary.print();
         System.out.println();
+        for (Cluster c : clusters) {
+            double[] leader = results.get(c.label).stream().mapToDouble(r -> r[3]).sorted().toArray();
+            double[] followers = results.get(c.label).stream().mapToDouble(r -> r[1] - r[3]).sorted().toArray();
+            if (leader.length > 0 && c.size() > 1) {
+                System.out.printf("%s: CPU-s of the leader's JVM (median) %.2f, of each follower's %.2f%n", c.label,
+                        median(leader), median(followers) / (c.size() - 1));
+            }
+        }
         for (Cluster c : clusters) {
             System.out.printf("%s: threads started per node over the run (java.threads.started): %s%n", c.label,
                     c.harness.nodes().stream().map(SyncerBench::threadsStarted).toList());
@@ -334,6 +342,7 @@ public final class SyncerBench {
         GtidSet want = GtidSet.parse(primary.gtidExecuted());
         NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
         double cpu0 = nodesCpuSeconds(cluster);
+        double leaderCpu0 = cpuSecondsOrZero(leader);
         long t0 = System.nanoTime();
         Http.Reply r = leader.send("PUT", "/binlog/syncer/start", c.syncerBody);
         if (!r.ok()) {
@@ -346,6 +355,7 @@ public final class SyncerBench {
         }
         double allSeconds = (System.nanoTime() - t0) / 1e9;
         double cpu = nodesCpuSeconds(cluster) - cpu0;
+        double leaderCpu = cpuSecondsOrZero(leader) - leaderCpu0;
         System.out.printf("  kingbus catch-up from %s to %s (epoch ms %d..%d)%n", java.time.Instant.ofEpochMilli(
                 System.currentTimeMillis() - (long) (allSeconds * 1000)), java.time.Instant.now(),
                 System.currentTimeMillis() - (long) (allSeconds * 1000), System.currentTimeMillis());
@@ -353,7 +363,7 @@ public final class SyncerBench {
         if (!r.ok()) {
             throw new IllegalStateException("syncer stop: " + r);
         }
-        return new double[] {leaderSeconds, allSeconds, cpu, cpu0};
+        return new double[] {leaderSeconds, allSeconds, cpu, cpu0, leaderCpu};
     }
 
     /**
@@ -380,6 +390,14 @@ public final class SyncerBench {
     }
 
     /** CPU seconds (user + system) the node processes have used so far, from /proc (0 where it cannot be read). */
+    private static double cpuSecondsOrZero(NodeProcess n) {
+        try {
+            return procCpuSeconds(n.pid());
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     private static double nodesCpuSeconds(ClusterHarness cluster) {
         double total = 0;
         for (NodeProcess n : cluster.nodes()) {
