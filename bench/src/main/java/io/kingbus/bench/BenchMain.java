@@ -1,7 +1,8 @@
 package io.kingbus.bench;
 
 /** Entry point of bench/run: {@code bench/run store [transactions]}, {@code bench/run replication [transactions]},
- * {@code bench/run syncer [transactions]}, {@code bench/run server [transactions [readers]]}. */
+ * {@code bench/run syncer [transactions [row bytes [rounds [cluster sizes]]]]},
+ * {@code bench/run server [transactions [readers]]}. */
 public final class BenchMain {
     public static void main(String[] args) throws Exception {
         String which = args.length > 0 ? args[0] : "store";
