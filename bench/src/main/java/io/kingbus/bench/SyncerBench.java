@@ -110,7 +110,7 @@ public final class SyncerBench {
     private static List<String> jvmArgs() {
         List<String> args = new ArrayList<>(List.of("-Xms512m", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError"));
         if (Runtime.getRuntime().availableProcessors() <= 2) {
-            // as bin/kingbus: with 1-2 CPUs the common pool's parallelism would be 1, and CompletableFuture's async
+            // as KingbusMain sets for itself (explicit here, so an A/B can override it): with 1-2 CPUs the common pool's parallelism would be 1, and CompletableFuture's async
             // stages (Ratis) would then start a thread per task
             args.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=2");
         }

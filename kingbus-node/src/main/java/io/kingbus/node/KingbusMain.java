@@ -21,7 +21,22 @@ public final class KingbusMain implements Runnable {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        widenCommonPoolOnSmallMachines();
         System.exit(commandLine().execute(args));
+    }
+
+    static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+    /**
+     * With 1–2 CPUs (the JVM counts a container's CPU limit) the common ForkJoinPool has parallelism 1, and then
+     * CompletableFuture's async stages, which Ratis uses on its hot path, start a new thread per task; parallelism 2
+     * keeps them on a pool (bench/run syncer: ~10% less CPU and time on 2 cores, ~1,300 → ~100 threads started per
+     * catch-up). Set before anything touches the pool; an explicit -D of the property wins.
+     */
+    static void widenCommonPoolOnSmallMachines() {
+        if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(COMMON_POOL_PARALLELISM, "2");
+        }
     }
 
     /** The command tree, ready to execute (tests capture its output with setOut/setErr). */
