@@ -170,6 +170,22 @@ class OperatorScenariosOnApiServerTest {
         assertThat(eventReasons(CLUSTER)).contains("Created", "Formed");
         assertThat(client.pods().inNamespace(ns).withName("kb-0").get().getMetadata().getOwnerReferences())
                 .singleElement().satisfies(o -> assertThat(o.getKind()).isEqualTo("StatefulSet"));
+        // Server-side apply: the operator's fields are managed by kingbus-operator through Apply operations.
+        assertAppliedByOperator("StatefulSet", client.apps().statefulSets().inNamespace(ns).withName(CLUSTER).get(),
+                "f:spec");
+        assertAppliedByOperator("Service", client.services().inNamespace(ns).withName(CLUSTER).get(), "f:spec");
+        assertAppliedByOperator("ConfigMap", client.configMaps().inNamespace(ns).withName("kb-config").get(),
+                "f:data");
+        assertAppliedByOperator("KingbusCluster status", get(), "f:status");
+    }
+
+    private static void assertAppliedByOperator(String what, HasMetadata object, String field) {
+        assertThat(object.getMetadata().getManagedFields()).as(what + " managedFields")
+                .anySatisfy(m -> {
+                    assertThat(m.getManager()).isEqualTo("kingbus-operator");
+                    assertThat(m.getOperation()).isEqualTo("Apply");
+                    assertThat(m.getFieldsV1().getAdditionalProperties()).containsKey(field);
+                });
     }
 
     @Test

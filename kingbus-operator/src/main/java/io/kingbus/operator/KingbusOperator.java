@@ -10,6 +10,7 @@ import io.kingbus.operator.admin.NodeAdminClient;
 import io.kingbus.operator.cluster.KingbusClusterReconciler;
 import io.kingbus.operator.support.ClusterMetrics;
 import io.kingbus.operator.support.EventRecorder;
+import io.kingbus.operator.support.FieldManager;
 import io.kingbus.operator.syncer.BinlogSyncerReconciler;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,8 +30,9 @@ import java.util.Set;
  * op.start();  ...  op.close();
  * }</pre>
  *
- * Server-side apply is off for the primary resources' status (JSON patch instead), which both a real API server and
- * Fabric8's mock server in CRUD mode accept.
+ * With server-side apply on (the default), owned objects and statuses are applied as field manager
+ * {@value FieldManager#NAME}, so fields others set survive; {@code serverSideApply(false)} creates and edits them and
+ * writes statuses by JSON patch instead, for servers without server-side apply (Fabric8's mock server).
  */
 public final class KingbusOperator implements AutoCloseable {
     /** The coordination.k8s.io Lease the operator instances compete for when leader election is on. */
@@ -45,8 +47,8 @@ public final class KingbusOperator implements AutoCloseable {
         EventRecorder events = new EventRecorder(b.client);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(b.client)
-                    .withUseSSAToPatchPrimaryResource(false)
-                    .withSSABasedCreateUpdateMatchForDependentResources(false)
+                    .withUseSSAToPatchPrimaryResource(b.serverSideApply)
+                    .withSSABasedCreateUpdateMatchForDependentResources(b.serverSideApply)
                     .withCloseClientOnStop(false)
                     .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(b.registry).build());
             if (b.leaseNamespace != null) {
@@ -56,9 +58,9 @@ public final class KingbusOperator implements AutoCloseable {
             }
         });
         operator.register(new KingbusClusterReconciler(b.client, b.addresses, admin, events,
-                        new ClusterMetrics(b.registry), b.busyRequeue, b.idleRequeue),
+                        new ClusterMetrics(b.registry), b.busyRequeue, b.idleRequeue, b.serverSideApply),
                 c -> namespaces(c, b.namespaces));
-        operator.register(new BinlogSyncerReconciler(b.client, b.addresses, admin, events, b.syncerPoll),
+        operator.register(new BinlogSyncerReconciler(b.client, b.addresses, admin, events, b.syncerPoll, b.serverSideApply),
                 c -> namespaces(c, b.namespaces));
     }
 
@@ -99,6 +101,7 @@ public final class KingbusOperator implements AutoCloseable {
         private Duration idleRequeue = Duration.ofSeconds(30);
         private Duration syncerPoll = Duration.ofSeconds(5);
         private String leaseNamespace;
+        private boolean serverSideApply = true;
 
         private Builder(KubernetesClient client) {
             this.client = Objects.requireNonNull(client, "client");
@@ -147,6 +150,15 @@ public final class KingbusOperator implements AutoCloseable {
         /** Leader election through the Lease {@value #LEASE_NAME} in this namespace; null (default): off. */
         public Builder leaderElection(String leaseNamespace) {
             this.leaseNamespace = leaseNamespace;
+            return this;
+        }
+
+        /**
+         * Server-side apply (default true) for owned objects, statuses and JOSDK's own writes; false: create/edit and
+         * JSON patch, for servers without server-side apply (Fabric8's mock server).
+         */
+        public Builder serverSideApply(boolean on) {
+            this.serverSideApply = on;
             return this;
         }
 

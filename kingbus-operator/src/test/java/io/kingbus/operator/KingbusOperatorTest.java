@@ -74,6 +74,7 @@ class KingbusOperatorTest {
 
     private static KingbusOperator newOperator() {
         return KingbusOperator.builder(client).memberAddresses(addresses).namespaces(Set.of(NS))
+                .serverSideApply(false) // the mock server has no server-side apply
                 .adminTimeout(Duration.ofSeconds(2)).busyRequeue(Duration.ofMillis(200))
                 .idleRequeue(Duration.ofMillis(500)).syncerPoll(Duration.ofMillis(300)).build();
     }

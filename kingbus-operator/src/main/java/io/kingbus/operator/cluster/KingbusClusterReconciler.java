@@ -24,6 +24,7 @@ import io.kingbus.operator.api.MembershipStep;
 import io.kingbus.operator.support.ClusterMetrics;
 import io.kingbus.operator.support.Conditions;
 import io.kingbus.operator.support.EventRecorder;
+import io.kingbus.operator.support.FieldManager;
 import io.kingbus.operator.support.StatusWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,16 +63,24 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
     private final PodDisruptionBudgets pdbs;
     private final Duration busyRequeue;
     private final Duration idleRequeue;
+    private final boolean serverSideApply;
+    private final StatusWriter statusWriter;
 
+    /**
+     * {@code serverSideApply}: owned objects and the status are written by server-side apply as
+     * {@value FieldManager#NAME}; off: created, edited field by field, status by JSON patch (for servers without it).
+     */
     public KingbusClusterReconciler(KubernetesClient client, MemberAddresses addresses, NodeAdminClient admin,
                                     EventRecorder events, ClusterMetrics metrics, Duration busyRequeue,
-                                    Duration idleRequeue) {
+                                    Duration idleRequeue, boolean serverSideApply) {
         this.client = client;
+        this.serverSideApply = serverSideApply;
+        this.statusWriter = new StatusWriter(client, serverSideApply);
         this.addresses = addresses;
         this.admin = admin;
         this.events = events;
         this.metrics = metrics;
-        this.pdbs = new PodDisruptionBudgets(client);
+        this.pdbs = new PodDisruptionBudgets(client, serverSideApply);
         this.busyRequeue = busyRequeue;
         this.idleRequeue = idleRequeue;
     }
@@ -103,7 +112,7 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
         if (cluster == null) {
             return UpdateControl.noUpdate();
         }
-        String before = cluster.getStatus() == null ? null : StatusWriter.snapshot(client, cluster.getStatus());
+        String before = cluster.getStatus() == null ? null : statusWriter.snapshot(cluster.getStatus());
         KingbusClusterStatus status = cluster.getStatus() == null ? new KingbusClusterStatus() : cluster.getStatus();
         cluster.setStatus(status);
         String ns = cluster.getMetadata().getNamespace();
@@ -116,7 +125,7 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
             }
             status.phase = "Paused";
             // Annotation changes do not bump the generation, so JOSDK sends no event for them: look again later.
-            StatusWriter.write(client, cluster, status, before);
+            statusWriter.write(cluster, status, before);
             return UpdateControl.<KingbusCluster>noUpdate().rescheduleAfter(idleRequeue);
         }
         // RFC 3339 seconds, as Kubernetes writes times.
@@ -142,8 +151,11 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
         applyService(ClusterResources.clientService(cluster));
         applyConfigMap(cm, ClusterResources.configMap(cluster, bootstrap, clusterState));
         if (sts == null) {
-            sts = client.resource(ClusterResources.statefulSet(cluster, bootstrap.size())).create();
+            StatefulSet created = ClusterResources.statefulSet(cluster, bootstrap.size());
+            sts = serverSideApply ? apply(created) : client.resource(created).create();
             events.normal(cluster, "Created", "created StatefulSet " + name + " bootstrapping members " + bootstrap);
+        } else if (serverSideApply) {
+            sts = applyStatefulSet(cluster, sts, Objects.requireNonNullElse(sts.getSpec().getReplicas(), 0));
         } else {
             sts = applyTemplate(sts, ClusterResources.statefulSet(cluster, 0));
         }
@@ -208,7 +220,7 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
         // 5. Status.
         fillStatus(cluster, view, memberCount, formed, busy, held, now);
         boolean settled = formed && !busy && "Running".equals(status.phase);
-        StatusWriter.write(client, cluster, status, before);
+        statusWriter.write(cluster, status, before);
         return UpdateControl.<KingbusCluster>noUpdate().rescheduleAfter(settled ? idleRequeue : busyRequeue);
     }
 
@@ -452,11 +464,17 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
     }
 
     private void scaleStatefulSet(KingbusCluster c, int replicas) {
-        client.apps().statefulSets().inNamespace(c.getMetadata().getNamespace()).withName(c.getMetadata().getName())
-                .edit(s -> {
-                    s.getSpec().setReplicas(replicas);
-                    return s;
-                });
+        if (serverSideApply) {
+            StatefulSet existing = client.apps().statefulSets().inNamespace(c.getMetadata().getNamespace())
+                    .withName(c.getMetadata().getName()).get();
+            applyStatefulSet(c, existing, replicas);
+        } else {
+            client.apps().statefulSets().inNamespace(c.getMetadata().getNamespace())
+                    .withName(c.getMetadata().getName()).edit(s -> {
+                        s.getSpec().setReplicas(replicas);
+                        return s;
+                    });
+        }
         log.info("KingbusCluster {}/{}: StatefulSet scaled to {}", c.getMetadata().getNamespace(),
                 c.getMetadata().getName(), replicas);
     }
@@ -553,7 +571,16 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
 
     // ------------------------------------------------------------------------------------------------ apply
 
+    /** Server-side apply as {@value FieldManager#NAME}: only {@code desired}'s fields are owned; others' survive. */
+    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T apply(T desired) {
+        return client.resource(desired).fieldManager(FieldManager.NAME).forceConflicts().serverSideApply();
+    }
+
     private void applyService(Service desired) {
+        if (serverSideApply) {
+            apply(desired);
+            return;
+        }
         Service existing = client.services().inNamespace(desired.getMetadata().getNamespace())
                 .withName(desired.getMetadata().getName()).get();
         if (existing == null) {
@@ -571,7 +598,9 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
     }
 
     private void applyConfigMap(ConfigMap existing, ConfigMap desired) {
-        if (existing == null) {
+        if (serverSideApply) {
+            apply(desired);
+        } else if (existing == null) {
             client.resource(desired).create();
         } else if (!Objects.equals(existing.getData(), desired.getData())) {
             client.resource(existing).edit(m -> {
@@ -594,5 +623,34 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
             s.getSpec().setTemplate(desired.getSpec().getTemplate());
             return s;
         });
+    }
+
+    /**
+     * Applies the whole StatefulSet with {@code replicas} (always what the membership steps want, never the spec's
+     * target). Its volume claim template cannot change after creation, so the existing one's size and class are kept.
+     */
+    private StatefulSet applyStatefulSet(KingbusCluster c, StatefulSet existing, int replicas) {
+        StatefulSet desired = ClusterResources.statefulSet(c, replicas);
+        if (existing != null) {
+            String have = ClusterResources.templateHash(existing.getSpec().getTemplate().getMetadata()
+                    .getAnnotations());
+            String want = ClusterResources.templateHash(desired.getSpec().getTemplate().getMetadata()
+                    .getAnnotations());
+            if (!Objects.equals(have, want)) {
+                log.info("StatefulSet {}/{}: pod template changed ({} -> {}); pods are restarted one at a time",
+                        existing.getMetadata().getNamespace(), existing.getMetadata().getName(), have, want);
+            }
+            var existingClaims = existing.getSpec().getVolumeClaimTemplates();
+            var claims = desired.getSpec().getVolumeClaimTemplates();
+            if (existingClaims != null && existingClaims.size() == 1 && claims.size() == 1) {
+                var was = existingClaims.get(0).getSpec();
+                var want0 = claims.get(0).getSpec();
+                want0.setStorageClassName(was.getStorageClassName());
+                if (was.getResources() != null && was.getResources().getRequests() != null) {
+                    want0.getResources().setRequests(was.getResources().getRequests());
+                }
+            }
+        }
+        return apply(desired);
     }
 }

@@ -1,10 +1,12 @@
 package io.kingbus.operator.cluster;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.kingbus.operator.api.KingbusCluster;
+import io.kingbus.operator.support.FieldManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,10 +20,13 @@ final class PodDisruptionBudgets {
     private static final Logger log = LoggerFactory.getLogger(PodDisruptionBudgets.class);
 
     private final KubernetesClient client;
+    private final boolean serverSideApply;
     private volatile Boolean v1;
 
-    PodDisruptionBudgets(KubernetesClient client) {
+    /** {@code serverSideApply}: written by server-side apply as {@value FieldManager#NAME}, else create/edit. */
+    PodDisruptionBudgets(KubernetesClient client, boolean serverSideApply) {
         this.client = client;
+        this.serverSideApply = serverSideApply;
     }
 
     /** True when the server offers policy/v1 PodDisruptionBudgets. */
@@ -55,7 +60,14 @@ final class PodDisruptionBudgets {
                 .withLabels(ClusterResources.labels(c)).withOwnerReferences(ClusterResources.ownerReference(c)).build();
         var selector = new LabelSelectorBuilder().withMatchLabels(ClusterResources.selectorLabels(c)).build();
         IntOrString max = new IntOrString(maxUnavailable);
-        if (useV1()) {
+        if (serverSideApply) {
+            HasMetadata desired = useV1()
+                    ? new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder().withMetadata(meta)
+                    .withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec().build()
+                    : new io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudgetBuilder().withMetadata(meta)
+                    .withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec().build();
+            client.resource(desired).fieldManager(FieldManager.NAME).forceConflicts().serverSideApply();
+        } else if (useV1()) {
             var api = client.policy().v1().podDisruptionBudget().inNamespace(ns).withName(name);
             var existing = api.get();
             if (existing == null) {

@@ -55,10 +55,13 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
     private final NodeAdminClient admin;
     private final EventRecorder events;
     private final Duration pollInterval;
+    private final StatusWriter statusWriter;
 
+    /** {@code serverSideApply}: the status is written by server-side apply, else by JSON patch. */
     public BinlogSyncerReconciler(KubernetesClient client, MemberAddresses addresses, NodeAdminClient admin,
-                                  EventRecorder events, Duration pollInterval) {
+                                  EventRecorder events, Duration pollInterval, boolean serverSideApply) {
         this.client = client;
+        this.statusWriter = new StatusWriter(client, serverSideApply);
         this.addresses = addresses;
         this.admin = admin;
         this.events = events;
@@ -73,7 +76,7 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
         if (syncer == null || syncer.getMetadata().getDeletionTimestamp() != null) {
             return UpdateControl.noUpdate();
         }
-        String before = syncer.getStatus() == null ? null : StatusWriter.snapshot(client, syncer.getStatus());
+        String before = syncer.getStatus() == null ? null : statusWriter.snapshot(syncer.getStatus());
         BinlogSyncerStatus status = syncer.getStatus() == null ? new BinlogSyncerStatus() : syncer.getStatus();
         syncer.setStatus(status);
         // RFC 3339 seconds, as Kubernetes writes times.
@@ -140,7 +143,7 @@ public class BinlogSyncerReconciler implements Reconciler<BinlogSyncer>, Cleaner
     }
 
     private UpdateControl<BinlogSyncer> writeStatus(BinlogSyncer syncer, String before) {
-        StatusWriter.write(client, syncer, syncer.getStatus(), before);
+        statusWriter.write(syncer, syncer.getStatus(), before);
         return UpdateControl.<BinlogSyncer>noUpdate().rescheduleAfter(pollInterval);
     }
 
