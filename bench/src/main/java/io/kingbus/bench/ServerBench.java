@@ -412,7 +412,7 @@ public final class ServerBench {
         long deadline = t0 + TIMEOUT.toNanos();
         while (true) {
             Map<String, Object> s = replica.replicaStatus();
-            String retrieved = String.valueOf(s.getOrDefault("Retrieved_Gtid_Set", "")).replace("\n", "");
+            String retrieved = MySqlServer.gtidSetColumn(s, "Retrieved_Gtid_Set");
             if (!retrieved.isEmpty() && GtidSet.parse(retrieved).containsAll(want)) {
                 break;
             }

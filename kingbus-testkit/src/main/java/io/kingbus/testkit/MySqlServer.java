@@ -347,6 +347,15 @@ public final class MySqlServer implements AutoCloseable {
         return rows.isEmpty() ? Map.of() : rows.get(0);
     }
 
+    /**
+     * A GTID-set column of {@link #replicaStatus()} ({@code Retrieved_Gtid_Set}, {@code Executed_Gtid_Set}) without
+     * the newlines MySQL puts between UUIDs; "" when absent.
+     */
+    public static String gtidSetColumn(Map<String, Object> replicaStatus, String column) {
+        Object v = replicaStatus.get(column);
+        return v == null ? "" : v.toString().replace("\n", "").replace("\r", "");
+    }
+
     /** Waits until {@code gtidSet} is a subset of this server's {@code gtid_executed}. */
     public void awaitGtidExecuted(String gtidSet, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -54,45 +54,40 @@ final class PodDisruptionBudgets {
     }
 
     void apply(KingbusCluster c, int maxUnavailable) {
-        String ns = c.getMetadata().getNamespace();
-        String name = c.getMetadata().getName();
-        var meta = new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(ns)
+        var meta = new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(c.getMetadata().getName())
+                .withNamespace(c.getMetadata().getNamespace())
                 .withLabels(ClusterResources.labels(c)).withOwnerReferences(ClusterResources.ownerReference(c)).build();
         var selector = new LabelSelectorBuilder().withMatchLabels(ClusterResources.selectorLabels(c)).build();
         IntOrString max = new IntOrString(maxUnavailable);
+        HasMetadata desired = useV1()
+                ? new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder().withMetadata(meta)
+                .withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec().build()
+                : new io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudgetBuilder().withMetadata(meta)
+                .withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec().build();
         if (serverSideApply) {
-            HasMetadata desired = useV1()
-                    ? new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder().withMetadata(meta)
-                    .withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec().build()
-                    : new io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudgetBuilder().withMetadata(meta)
-                    .withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec().build();
             client.resource(desired).fieldManager(FieldManager.NAME).forceConflicts().serverSideApply();
-        } else if (useV1()) {
-            var api = client.policy().v1().podDisruptionBudget().inNamespace(ns).withName(name);
-            var existing = api.get();
-            if (existing == null) {
-                client.resource(new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
-                        .withMetadata(meta).withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec()
-                        .build()).create();
-            } else if (!Objects.equals(existing.getSpec().getMaxUnavailable(), max)) {
-                api.edit(p -> {
-                    p.getSpec().setMaxUnavailable(max);
-                    return p;
-                });
-            }
-        } else {
-            var api = client.policy().v1beta1().podDisruptionBudget().inNamespace(ns).withName(name);
-            var existing = api.get();
-            if (existing == null) {
-                client.resource(new io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudgetBuilder()
-                        .withMetadata(meta).withNewSpec().withSelector(selector).withMaxUnavailable(max).endSpec()
-                        .build()).create();
-            } else if (!Objects.equals(existing.getSpec().getMaxUnavailable(), max)) {
-                api.edit(p -> {
-                    p.getSpec().setMaxUnavailable(max);
-                    return p;
-                });
-            }
+            return;
         }
+        HasMetadata existing = client.resource(desired).get();
+        if (existing == null) {
+            client.resource(desired).create();
+        } else if (!Objects.equals(maxUnavailable(existing), max)) {
+            client.resource(existing).edit(p -> setMaxUnavailable(p, max));
+        }
+    }
+
+    private static IntOrString maxUnavailable(HasMetadata pdb) {
+        return pdb instanceof io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget v1
+                ? v1.getSpec().getMaxUnavailable()
+                : ((io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudget) pdb).getSpec().getMaxUnavailable();
+    }
+
+    private static HasMetadata setMaxUnavailable(HasMetadata pdb, IntOrString max) {
+        if (pdb instanceof io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget v1) {
+            v1.getSpec().setMaxUnavailable(max);
+        } else {
+            ((io.fabric8.kubernetes.api.model.policy.v1beta1.PodDisruptionBudget) pdb).getSpec().setMaxUnavailable(max);
+        }
+        return pdb;
     }
 }
