@@ -59,12 +59,19 @@ class ClusterLeaderKillTest extends ClusterTestBase {
         public void run() {
             try {
                 boolean resync = false;
+                NodeProcess proposingTo = null;
                 while (next < events.size() && !stop) {
                     NodeProcess leader = cluster.currentLeader();
                     if (leader == null) {
                         Thread.sleep(50);
                         continue;
                     }
+                    // A kill between two proposals fails none of them: like a syncer on a new leader, carry on
+                    // from wherever the new leader's store ends, never from the proposer's own count.
+                    if (proposingTo != null && leader != proposingTo) {
+                        resync = true;
+                    }
+                    proposingTo = leader;
                     if (resync) {
                         if (!resume(leader)) {
                             Thread.sleep(50);
