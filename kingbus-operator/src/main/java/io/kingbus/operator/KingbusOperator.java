@@ -1,5 +1,6 @@
 package io.kingbus.operator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -7,10 +8,12 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.kingbus.operator.admin.DnsMemberAddresses;
 import io.kingbus.operator.admin.MemberAddresses;
 import io.kingbus.operator.admin.NodeAdminClient;
+import io.kingbus.operator.api.KingbusCluster;
 import io.kingbus.operator.cluster.KingbusClusterReconciler;
 import io.kingbus.operator.support.ClusterMetrics;
 import io.kingbus.operator.support.EventRecorder;
 import io.kingbus.operator.support.FieldManager;
+import io.kingbus.operator.support.OperatorMetrics;
 import io.kingbus.operator.syncer.BinlogSyncerReconciler;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -45,12 +48,15 @@ public final class KingbusOperator implements AutoCloseable {
         this.registry = b.registry;
         NodeAdminClient admin = new NodeAdminClient(b.adminTimeout);
         EventRecorder events = new EventRecorder(b.client);
+        ClusterMetrics clusterMetrics = new ClusterMetrics(b.registry);
         this.operator = new Operator(o -> {
             o.withKubernetesClient(b.client)
                     .withUseSSAToPatchPrimaryResource(b.serverSideApply)
                     .withSSABasedCreateUpdateMatchForDependentResources(b.serverSideApply)
                     .withCloseClientOnStop(false)
-                    .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(b.registry).build());
+                    .withMetrics(new OperatorMetrics(
+                            MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(b.registry).build(),
+                            clusterMetrics, HasMetadata.getKind(KingbusCluster.class)));
             if (b.leaseNamespace != null) {
                 // Only the holder of the Lease reconciles: a second operator pod (a rollout, a partitioned node)
                 // waits instead of changing membership concurrently.
@@ -58,7 +64,7 @@ public final class KingbusOperator implements AutoCloseable {
             }
         });
         operator.register(new KingbusClusterReconciler(b.client, b.addresses, admin, events,
-                        new ClusterMetrics(b.registry), b.busyRequeue, b.idleRequeue, b.serverSideApply),
+                        clusterMetrics, b.busyRequeue, b.idleRequeue, b.serverSideApply),
                 c -> namespaces(c, b.namespaces));
         operator.register(new BinlogSyncerReconciler(b.client, b.addresses, admin, events, b.syncerPoll, b.serverSideApply),
                 c -> namespaces(c, b.namespaces));

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,19 +188,33 @@ class KingbusOperatorTest {
         assertThat(condition(got, KingbusClusterReconciler.AVAILABLE)).isEqualTo("True");
         assertThat(condition(got, KingbusClusterReconciler.SCALE_HELD)).isEqualTo("False");
         assertThat(fake.calls()).isEmpty();
-        String scraped;
+        assertThat(scrapeMetrics()).contains("operator_sdk_reconciliations")
+                .contains("kingbus_cluster_members{cluster=\"kb-create\",namespace=\"test\"} 3.0")
+                .contains("kingbus_cluster_ready_members{cluster=\"kb-create\",namespace=\"test\"} 3.0")
+                .contains("kingbus_cluster_leader_known{cluster=\"kb-create\",namespace=\"test\"} 1.0");
+
+        client.resources(KingbusCluster.class).inNamespace(NS).withName("kb-create").delete();
+        await("a deleted cluster's gauges leave /metrics",
+                () -> !scrapeMetrics().contains("kingbus_cluster_members{cluster=\"kb-create\""));
+        assertThat(scrapeMetrics().lines().filter(l -> l.startsWith("kingbus_cluster_")))
+                .noneMatch(l -> l.contains("cluster=\"kb-create\""));
+    }
+
+    /** GET /metrics from the operator's metrics server, as Prometheus scrapes it. */
+    private String scrapeMetrics() {
         try (MetricsServer metrics = new MetricsServer(0, operator::scrape)) {
             var http = java.net.http.HttpClient.newHttpClient();
             var response = http.send(java.net.http.HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + metrics.port() + "/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
-            scraped = response.body();
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
-        assertThat(scraped).contains("operator_sdk_reconciliations")
-                .contains("kingbus_cluster_members{cluster=\"kb-create\",namespace=\"test\"} 3.0")
-                .contains("kingbus_cluster_ready_members{cluster=\"kb-create\",namespace=\"test\"} 3.0")
-                .contains("kingbus_cluster_leader_known{cluster=\"kb-create\",namespace=\"test\"} 1.0");
     }
 
     @Test

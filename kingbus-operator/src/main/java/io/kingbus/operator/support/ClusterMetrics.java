@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +22,7 @@ public final class ClusterMetrics {
         final AtomicInteger members = new AtomicInteger();
         final AtomicInteger ready = new AtomicInteger();
         final AtomicInteger leaderKnown = new AtomicInteger();
+        List<Gauge> gauges = List.of();
     }
 
     public void update(String namespace, String name, int members, int ready, boolean leaderKnown) {
@@ -33,12 +35,21 @@ public final class ClusterMetrics {
     private Values register(String namespace, String name) {
         Values v = new Values();
         Tags tags = Tags.of("namespace", namespace, "cluster", name);
-        Gauge.builder("kingbus.cluster.members", v.members, AtomicInteger::get).tags(tags)
-                .description("raft members of the cluster").register(registry);
-        Gauge.builder("kingbus.cluster.ready.members", v.ready, AtomicInteger::get).tags(tags)
-                .description("members that are caught-up voters").register(registry);
-        Gauge.builder("kingbus.cluster.leader.known", v.leaderKnown, AtomicInteger::get).tags(tags)
-                .description("1 when the cluster has a leader").register(registry);
+        v.gauges = List.of(
+                Gauge.builder("kingbus.cluster.members", v.members, AtomicInteger::get).tags(tags)
+                        .description("raft members of the cluster").register(registry),
+                Gauge.builder("kingbus.cluster.ready.members", v.ready, AtomicInteger::get).tags(tags)
+                        .description("members that are caught-up voters").register(registry),
+                Gauge.builder("kingbus.cluster.leader.known", v.leaderKnown, AtomicInteger::get).tags(tags)
+                        .description("1 when the cluster has a leader").register(registry));
         return v;
+    }
+
+    /** The cluster was deleted: its gauges go, rather than reporting its last state forever. */
+    public void remove(String namespace, String name) {
+        Values v = clusters.remove(namespace + "/" + name);
+        if (v != null) {
+            v.gauges.forEach(registry::remove);
+        }
     }
 }
