@@ -65,6 +65,8 @@ class KingbusOperatorTest {
     static KubernetesClient client;
 
     private static final Map<String, FakeKingbusCluster> fakes = new ConcurrentHashMap<>();
+    /** Pods the kubelet stand-in leaves Pending (a bad image, nowhere to schedule). */
+    private static final Set<String> neverStarting = ConcurrentHashMap.newKeySet();
     private static KingbusOperator operator;
     private static ScheduledExecutorService kubelet;
 
@@ -287,6 +289,33 @@ class KingbusOperatorTest {
                 .isEqualTo(3);
         assertThat(pods("kb-down")).containsExactly("kb-down-0", "kb-down-1", "kb-down-2");
         assertThat(eventMessages("kb-down", "MemberRemoved")).hasSize(2);
+    }
+
+    @Test
+    void loweringReplicasCancelsAnAddWhosePodNeverStarts() throws Exception {
+        FakeKingbusCluster fake = fake("kb-cancel", 3);
+        neverStarting.add("kb-cancel-3");
+        client.resource(cluster("kb-cancel", 3)).create();
+        awaitPhase("kb-cancel", "Running");
+        scale("kb-cancel", 4);
+        await("the add waits for its pod", () -> {
+            var step = get("kb-cancel").getStatus().membershipStep;
+            return step != null && step.member.equals("kb-cancel-3") && pods("kb-cancel").contains("kb-cancel-3");
+        });
+        scale("kb-cancel", 3);
+        await("the add is cancelled and the cluster is back to 3", () -> {
+            KingbusCluster k = get("kb-cancel");
+            return k.getStatus().membershipStep == null && "Running".equals(k.getStatus().phase)
+                    && pods("kb-cancel").size() == 3;
+        });
+        assertThat(client.apps().statefulSets().inNamespace(NS).withName("kb-cancel").get().getSpec().getReplicas())
+                .isEqualTo(3);
+        assertThat(fake.calls()).as("no member was ever added or removed").isEmpty();
+        assertThat(fake.members()).containsExactly("kb-cancel-0", "kb-cancel-1", "kb-cancel-2");
+        assertThat(eventMessages("kb-cancel", "AddCancelled")).singleElement().asString()
+                .contains("kb-cancel-3").contains("replicas lowered to 3");
+        assertThat(eventMessages("kb-cancel", "MemberRemoved")).singleElement().asString().contains("kb-cancel-3");
+        assertThat(condition(get("kb-cancel"), KingbusClusterReconciler.SCALE_HELD)).isEqualTo("False");
     }
 
     @Test
@@ -626,14 +655,19 @@ class KingbusOperatorTest {
             }
             if (p == null) {
                 fake.setRunning(pod, false); // a deleted pod's node is down until its replacement runs
+                boolean starts = !neverStarting.contains(pod);
                 var t = sts.getSpec().getTemplate();
                 client.resource(new PodBuilder()
                         .withNewMetadata().withName(pod).withNamespace(NS).withLabels(t.getMetadata().getLabels())
                         .withAnnotations(t.getMetadata().getAnnotations()).endMetadata()
                         .withSpec(t.getSpec())
-                        .withNewStatus().withPhase("Running").withConditions(ready(false)).endStatus()
+                        .withNewStatus().withPhase(starts ? "Running" : "Pending").withConditions(ready(false))
+                        .endStatus()
                         .build()).create();
-                fake.setRunning(pod, true);
+                fake.setRunning(pod, starts);
+                continue;
+            }
+            if (neverStarting.contains(pod)) {
                 continue;
             }
             boolean ready = fake.isReady(pod);

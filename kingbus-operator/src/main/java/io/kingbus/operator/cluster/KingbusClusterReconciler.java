@@ -175,7 +175,7 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
             }
         });
         RaftView view = observeRaft(cluster, podsByName.keySet(), status.membershipStep);
-        metrics.update(ns, name, view.members == null ? 0 : view.members.size(), view.ready.size(),
+        metrics.update(ns, name, cluster.getMetadata().getUid(), view.members == null ? 0 : view.members.size(), view.ready.size(),
                 view.leader != null);
 
         // 3. The group formed: from now on every fresh node joins as "existing".
@@ -374,6 +374,14 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
                             e.getMessage());
                 }
             }
+            return false;
+        }
+        if (action instanceof MembershipPlanner.CancelAdd a) {
+            status.membershipStep = new MembershipStep(MembershipStep.REMOVE, a.member(), now.toString(),
+                    a.inRaft() ? MembershipStep.REMOVING : MembershipStep.SHRINKING);
+            events.normal(c, "AddCancelled", "replicas lowered to " + c.getSpec().replicasOrDefault() + " before "
+                    + a.member() + " became a ready voter; "
+                    + (a.inRaft() ? "removing it from the raft group, then " : "") + "shrinking the StatefulSet");
             return false;
         }
         if (action instanceof MembershipPlanner.FinishAdd a) {

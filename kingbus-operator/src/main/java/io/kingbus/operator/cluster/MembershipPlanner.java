@@ -12,7 +12,8 @@ import java.util.List;
  * starts with {@code initial-cluster-state: existing} and waits to be added), wait until it is a ready voter. Scale
  * down: DELETE /members for the highest ordinal, wait until it left the raft configuration, then lower the StatefulSet
  * by one and wait for the pod to go. A scale-down that would leave fewer ready members than the new quorum, or that
- * has no leader to run it, is held.
+ * has no leader to run it, is held. Lowering {@code replicas} below an unfinished add cancels it (the pod may never
+ * start: a bad image, no node to schedule on).
  */
 public final class MembershipPlanner {
     private MembershipPlanner() {
@@ -40,6 +41,13 @@ public final class MembershipPlanner {
 
     /** The pod of {@code member} runs: POST /members. */
     public record AddMember(String member) implements Action {
+    }
+
+    /**
+     * {@code replicas} was lowered below an add that has not finished (its pod may never start): the add becomes a
+     * remove, from DELETE /members when the member is already in the raft configuration, else from the shrink.
+     */
+    public record CancelAdd(String member, boolean inRaft) implements Action {
     }
 
     /** {@code member} is a ready voter: the add is done. */
@@ -129,12 +137,15 @@ public final class MembershipPlanner {
             return new Hold("BadStep", "status.membershipStep names " + member + ", not a member of " + o.clusterName());
         }
         if (step.isAdd()) {
-            if (o.statefulSetReplicas() < ordinal + 1) {
+            if (o.statefulSetReplicas() < ordinal + 1 && o.desiredReplicas() > ordinal) {
                 return new ScaleStatefulSet(member, ordinal + 1);
             }
             boolean inRaft = o.raftMembers() != null && o.raftMembers().contains(member);
             if (inRaft && o.readyMembers().contains(member)) {
                 return new FinishAdd(member);
+            }
+            if (o.desiredReplicas() <= ordinal) {
+                return new CancelAdd(member, inRaft);
             }
             if (!o.runningPods().contains(member)) {
                 return new Wait("waiting for pod " + member + " to run");

@@ -4,8 +4,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,6 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ClusterMetrics {
     private final MeterRegistry registry;
     private final Map<String, Values> clusters = new ConcurrentHashMap<>();
+    /** Uids of deleted clusters (bounded): a reconcile that was running during the delete must not bring them back. */
+    private final Set<String> deleted = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 1000;
+        }
+    });
 
     public ClusterMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -23,10 +33,18 @@ public final class ClusterMetrics {
         final AtomicInteger ready = new AtomicInteger();
         final AtomicInteger leaderKnown = new AtomicInteger();
         List<Gauge> gauges = List.of();
+        String uid;
     }
 
-    public void update(String namespace, String name, int members, int ready, boolean leaderKnown) {
-        Values v = clusters.computeIfAbsent(namespace + "/" + name, k -> register(namespace, name));
+    public void update(String namespace, String name, String uid, int members, int ready, boolean leaderKnown) {
+        Values v;
+        synchronized (deleted) {
+            if (deleted.contains(uid)) {
+                return;
+            }
+            v = clusters.computeIfAbsent(namespace + "/" + name, k -> register(namespace, name));
+            v.uid = uid;
+        }
         v.members.set(members);
         v.ready.set(ready);
         v.leaderKnown.set(leaderKnown ? 1 : 0);
@@ -47,9 +65,12 @@ public final class ClusterMetrics {
 
     /** The cluster was deleted: its gauges go, rather than reporting its last state forever. */
     public void remove(String namespace, String name) {
-        Values v = clusters.remove(namespace + "/" + name);
-        if (v != null) {
-            v.gauges.forEach(registry::remove);
+        synchronized (deleted) {
+            Values v = clusters.remove(namespace + "/" + name);
+            if (v != null) {
+                deleted.add(v.uid);
+                v.gauges.forEach(registry::remove);
+            }
         }
     }
 }

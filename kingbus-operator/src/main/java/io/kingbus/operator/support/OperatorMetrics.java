@@ -9,6 +9,9 @@ import io.javaoperatorsdk.operator.processing.GroupVersionKind;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Map;
 
 /**
@@ -16,6 +19,7 @@ import java.util.Map;
  * deletion here ({@link #cleanupDoneFor}), which a reconciler without a finalizer never sees.
  */
 public final class OperatorMetrics implements Metrics {
+    private static final Logger log = LoggerFactory.getLogger(OperatorMetrics.class);
     private final Metrics josdk;
     private final ClusterMetrics clusters;
     private final String clusterKind;
@@ -32,6 +36,8 @@ public final class OperatorMetrics implements Metrics {
         if (metadata.get(Constants.RESOURCE_GVK_KEY) instanceof GroupVersionKind gvk
                 && clusterKind.equals(gvk.getKind())) {
             clusters.remove(id.getNamespace().orElse(""), id.getName());
+            log.info("KingbusCluster {}/{} deleted: its gauges are removed", id.getNamespace().orElse(""),
+                    id.getName());
         }
     }
 

@@ -61,6 +61,9 @@ class MembershipPlannerTest {
                 ready.add(s.member());
             } else if (a instanceof MembershipPlanner.FinishAdd) {
                 step = null;
+            } else if (a instanceof MembershipPlanner.CancelAdd c) {
+                step = new MembershipStep(MembershipStep.REMOVE, c.member(), Instant.now().toString(),
+                        c.inRaft() ? MembershipStep.REMOVING : MembershipStep.SHRINKING);
             } else if (a instanceof MembershipPlanner.RemoveMember r) {
                 step = new MembershipStep(MembershipStep.REMOVE, r.member(), Instant.now().toString(),
                         MembershipStep.REMOVING);
@@ -142,6 +145,49 @@ class MembershipPlannerTest {
         assertThat(MembershipPlanner.plan(sim.observe())).isInstanceOf(MembershipPlanner.Wait.class);
         sim.ready.add("kb-3");
         assertThat(MembershipPlanner.plan(sim.observe())).isEqualTo(new MembershipPlanner.FinishAdd("kb-3"));
+    }
+
+    @Test
+    void loweringReplicasCancelsAnAddWhosePodNeverRuns() {
+        Sim sim = new Sim(3);
+        sim.desired = 4;
+        sim.step = new MembershipStep(MembershipStep.ADD, "kb-3", "t", MembershipStep.WAITING_FOR_POD);
+        sim.stsReplicas = 4;
+        assertThat(MembershipPlanner.plan(sim.observe())).isInstanceOf(MembershipPlanner.Wait.class);
+        sim.desired = 3;
+        assertThat(sim.run()).containsExactly("CancelAdd kb-3", "Shrink kb-3", "FinishRemove kb-3", "Idle");
+        assertThat(sim.stsReplicas).isEqualTo(3);
+        assertThat(sim.members).containsExactly("kb-0", "kb-1", "kb-2");
+    }
+
+    @Test
+    void loweringReplicasCancelsAnAddThatJoinedButNeverCaughtUpByRemovingItFirst() {
+        Sim sim = new Sim(3);
+        sim.desired = 3;
+        sim.step = new MembershipStep(MembershipStep.ADD, "kb-3", "t", MembershipStep.JOINING);
+        sim.stsReplicas = 4;
+        sim.pods.add("kb-3");
+        sim.members.add("kb-3");
+        Action cancel = MembershipPlanner.plan(sim.observe());
+        assertThat(cancel).isEqualTo(new MembershipPlanner.CancelAdd("kb-3", true));
+        sim.apply(cancel);
+        assertThat(MembershipPlanner.plan(sim.observe())).isEqualTo(new MembershipPlanner.RemoveMember("kb-3", true));
+        assertThat(sim.run()).endsWith("RemoveMember kb-3", "Shrink kb-3", "FinishRemove kb-3", "Idle");
+        assertThat(sim.members).containsExactly("kb-0", "kb-1", "kb-2");
+        assertThat(sim.stsReplicas).isEqualTo(3);
+    }
+
+    @Test
+    void anAddThatBecameAReadyVoterIsFinishedNotCancelled() {
+        Sim sim = new Sim(3);
+        sim.desired = 3;
+        sim.step = new MembershipStep(MembershipStep.ADD, "kb-3", "t", MembershipStep.JOINING);
+        sim.stsReplicas = 4;
+        sim.pods.add("kb-3");
+        sim.members.add("kb-3");
+        sim.ready.add("kb-3");
+        assertThat(sim.run()).containsExactly("FinishAdd kb-3", "RemoveMember kb-3", "Shrink kb-3",
+                "FinishRemove kb-3", "Idle");
     }
 
     @Test
