@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  * POST   /members   {name, peer_url, admin_url?}                  leader only; followers forward
  * DELETE /members   {name, peer_url}                              leader only; followers forward
  * PUT    /members   {name, new_peer_url}                          leader only; followers forward
- * GET    /health    200 while the process is up
+ * GET    /health    200 while the process is up; 503 when only a restart can bring the node back
  * GET    /ready     200 when a caught-up member of a group with a leader, else 503 with the reason
  * GET    /metrics   Prometheus text format
  * </pre>
@@ -246,7 +246,7 @@ public final class AdminServer implements AutoCloseable {
         app.post("/members", this::addMember);
         app.delete("/members", this::removeMember);
         app.put("/members", this::updateMember);
-        app.get("/health", ctx -> Envelope.ok(ctx, ""));
+        app.get("/health", this::health);
         app.get("/ready", this::ready);
         app.get("/metrics", ctx -> {
             ctx.status(200);
@@ -350,6 +350,21 @@ public final class AdminServer implements AutoCloseable {
             case NOT_LEADER, NO_LEADER -> 503;
             case INTERNAL -> 500;
         };
+    }
+
+    /** Up while the process runs, unless the raft node says only a restart can bring it back. */
+    private void health(Context ctx) {
+        String unhealthy;
+        try {
+            unhealthy = control.unhealthy();
+        } catch (RuntimeException e) {
+            unhealthy = null; // a status that cannot be read now is /ready's business, not a reason to restart
+        }
+        if (unhealthy != null) {
+            Envelope.fail(ctx, 503, "unhealthy: " + unhealthy);
+        } else {
+            Envelope.ok(ctx, "");
+        }
     }
 
     private void ready(Context ctx) {

@@ -19,6 +19,14 @@ public interface ClusterControl {
     RaftNodeStatus status();
 
     /**
+     * Why this node cannot go on without a restart, or null while it is healthy (GET /health answers 503 with it,
+     * so a supervisor such as a kubelet's liveness probe restarts the process).
+     */
+    default String unhealthy() {
+        return null;
+    }
+
+    /**
      * Adds a member (one change at a time). Returns at once with the member list that includes it; the new
      * node is then started with {@code initial-cluster-state: existing} and becomes a voter once caught up.
      */

@@ -592,6 +592,17 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
      * JOINING (never was a member yet: started with {@code existing}, waiting to be added); FAILED (the store
      * failed while applying); STOPPED.
      */
+    @Override
+    public String unhealthy() {
+        if (!started || closed || wasMember || sm.failed() || division() != null) {
+            // a removed member idles by design; a failed store halts the process by itself
+            return null;
+        }
+        return "the raft server stopped serving group " + groupId.getUuid() + " before " + config.name()
+                + " became a member (Ratis shuts a server down when the group's configuration excludes it); "
+                + "restart the node to join again";
+    }
+
     private String role(RaftServer.Division d) {
         if (sm.failed()) {
             return "FAILED";
@@ -1014,7 +1025,10 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
             String before = lastRole;
             lastRole = role;
             if (!role.equals(before)) {
-                if (role.equals("REMOVED")) {
+                String unhealthy = unhealthy();
+                if (unhealthy != null) {
+                    log.warn("raft node {}: {}; GET /health answers 503 from now on", config.name(), unhealthy);
+                } else if (role.equals("REMOVED")) {
                     log.warn("raft node {} is not in the raft configuration any more (removed); it takes no part in "
                             + "the cluster until it is added again", config.name());
                 } else if ("REMOVED".equals(before) || "JOINING".equals(before)) {

@@ -156,10 +156,18 @@ class AdminServerTest {
     }
 
     @Test
-    void healthIsAlwaysUp() throws Exception {
+    void healthIsUpWhileTheProcessRunsEvenWhenRaftStatusCannotBeRead() throws Exception {
         control.statusCrash = new IllegalStateException("raft down");
         Resp r = get("/health");
         assertSuccess(r);
+    }
+
+    @Test
+    void healthFailsWhenOnlyARestartCanBringTheNodeBack() throws Exception {
+        control.unhealthy = "the raft server stopped serving group g before n4 became a member";
+        assertFailure(get("/health"), 503, "unhealthy: the raft server stopped serving group g before n4");
+        control.unhealthy = null;
+        assertSuccess(get("/health"));
     }
 
     @Test

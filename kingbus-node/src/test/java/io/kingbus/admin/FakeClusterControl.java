@@ -23,6 +23,7 @@ final class FakeClusterControl implements ClusterControl {
     volatile MembershipException failWith;
     volatile RuntimeException crashWith;
     volatile RuntimeException statusCrash;
+    volatile String unhealthy;
 
     FakeClusterControl member(long id, String name, String peerUrl, String adminUrl, boolean isLeader) {
         Member m = new Member(id, name, peerUrl, adminUrl, isLeader);
@@ -31,6 +32,11 @@ final class FakeClusterControl implements ClusterControl {
             leader = m;
         }
         return this;
+    }
+
+    @Override
+    public String unhealthy() {
+        return unhealthy;
     }
 
     @Override

@@ -103,6 +103,28 @@ class RaftMembershipTest {
     }
 
     @Test
+    void aJoiningNodeWhoseRaftServerStoppedServingTheGroupIsUnhealthyButAJoiningOrRemovedOneIsNot() throws Exception {
+        cluster = new TestCluster(tmp).startNew(3);
+        TestNode leader = cluster.awaitLeader(WAIT);
+        TestNode n4 = cluster.add("n4");
+        n4.start(Map.of(), RaftNodeConfig.ClusterState.EXISTING);
+        Thread.sleep(3 * TestCluster.ELECTION.toMillis());
+        assertThat(n4.node.status().role()).isEqualTo("JOINING");
+        assertThat(n4.node.unhealthy()).as("waiting to be added is healthy").isNull();
+        // What Ratis does to a server whose pre-vote hears NOT_IN_CONF from the group it was fed a log of.
+        n4.node.division().close();
+        TestCluster.await("n4 reports that only a restart helps", WAIT, () -> n4.node.unhealthy() != null);
+        assertThat(n4.node.unhealthy()).contains("before n4 became a member").contains("restart");
+
+        TestNode victim = cluster.running().stream().filter(n -> n != leader && n != n4).findFirst().orElseThrow();
+        leader.node.removeMember(victim.name, victim.peerUrl);
+        TestCluster.await(victim + " knows it was removed", WAIT,
+                () -> victim.node.status().role().equals("REMOVED"));
+        assertThat(victim.node.unhealthy()).as("a removed member idles by design").isNull();
+        assertThat(leader.node.unhealthy()).isNull();
+    }
+
+    @Test
     void removedMemberStopsTakingPartAndSaysSo() throws Exception {
         cluster = new TestCluster(tmp).startNew(3);
         TestNode leader = cluster.awaitLeader(WAIT);
