@@ -70,6 +70,7 @@ public final class KingbusNode implements AutoCloseable {
                     .clusterToken(config.initialClusterToken())
                     .heartbeatInterval(config.heartbeatInterval())
                     .electionTimeout(config.electionTimeout())
+                    .snapshotThreshold(config.snapshotCount())
                     .build());
             RaftNode node = raft;
             // Serves what the configuration declares, else again what it served before a restart (settings kept in

@@ -46,6 +46,8 @@ import java.util.regex.Pattern;
  * log-level              trace | debug | info | warn | error | fatal                  (default info)
  * heartbeat-interval     500ms, 2s, 1m30s, or a plain number of milliseconds          (default 500ms)
  * election-timeout       same forms; more than twice heartbeat-interval               (default 2s)
+ * snapshot-count         applied raft entries between snapshots; the raft log behind a snapshot is purged
+ *                        (default 10000, as etcd's key of that name)
  * metrics-addr           host:port of a separate metrics listener   (default: none; /metrics on admin-url)
  * reserve-data-size      binlog data to keep: 10GB, 512MB, 2TB...; a plain number is GB, as in the
  *                        original (default 10GB; 0 keeps everything)
@@ -72,11 +74,12 @@ import java.util.regex.Pattern;
  * @param metricsAddr       null when not set
  * @param reserveDataSize   bytes; 0 means no limit
  * @param binlogServer      the binlog server to run at start-up; null when not configured
+ * @param snapshotCount     raft entries applied between two snapshots (positive)
  */
 public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<String, HttpUrl> initialCluster,
                          ClusterState initialClusterState, String initialClusterToken, Path dataDir, Path logDir,
                          String logLevel, Duration heartbeatInterval, Duration electionTimeout, HttpUrl metricsAddr,
-                         long reserveDataSize, BinlogServerSettings binlogServer) {
+                         long reserveDataSize, BinlogServerSettings binlogServer, long snapshotCount) {
 
     /**
      * The {@code binlog-server-*} keys.
@@ -118,6 +121,16 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         }
     }
 
+    /** A configuration with the default snapshot-count. */
+    public NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<String, HttpUrl> initialCluster,
+                      ClusterState initialClusterState, String initialClusterToken, Path dataDir, Path logDir,
+                      String logLevel, Duration heartbeatInterval, Duration electionTimeout, HttpUrl metricsAddr,
+                      long reserveDataSize, BinlogServerSettings binlogServer) {
+        this(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken, dataDir, logDir,
+                logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
+                DEFAULT_SNAPSHOT_COUNT);
+    }
+
     /** A configuration without a binlog server. */
     public NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<String, HttpUrl> initialCluster,
                       ClusterState initialClusterState, String initialClusterToken, Path dataDir, Path logDir,
@@ -145,6 +158,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(500);
     public static final Duration DEFAULT_ELECTION_TIMEOUT = Duration.ofSeconds(2);
     public static final long DEFAULT_RESERVE_DATA_SIZE = 10L << 30;
+    public static final long DEFAULT_SNAPSHOT_COUNT = 10_000;
     public static final String ENV_PREFIX = "KINGBUS_";
 
     /** The embedded single-node default: name and loopback endpoints. */
@@ -154,7 +168,8 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     /** Every key, in the order {@link #toYaml()} writes them. */
     public static final List<String> KEYS = List.of("name", "admin-url", "peer-url", "initial-cluster",
             "initial-cluster-state", "initial-cluster-token", "data-dir", "log-dir", "log-level",
-            "heartbeat-interval", "election-timeout", "metrics-addr", "reserve-data-size", "binlog-server-addr",
+            "heartbeat-interval", "election-timeout", "snapshot-count", "metrics-addr", "reserve-data-size",
+            "binlog-server-addr",
             "binlog-server-user", "binlog-server-password", "binlog-server-version");
 
     private static final Pattern NAME = Pattern.compile("[^\\s=,]{1,128}");
@@ -233,6 +248,9 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         }
         if (reserveDataSize < 0) {
             throw new ConfigException("reserve-data-size", "must not be negative");
+        }
+        if (snapshotCount < 1) {
+            throw new ConfigException("snapshot-count", snapshotCount + " must be a positive number of raft entries");
         }
     }
 
@@ -403,6 +421,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         Duration election = value(raw, "election-timeout", NodeConfig::parseDuration, DEFAULT_ELECTION_TIMEOUT);
         HttpUrl metrics = value(raw, "metrics-addr", NodeConfig::parseHostPort, null);
         long reserve = value(raw, "reserve-data-size", NodeConfig::parseSize, DEFAULT_RESERVE_DATA_SIZE);
+        long snapshotCount = value(raw, "snapshot-count", NodeConfig::parseCount, DEFAULT_SNAPSHOT_COUNT);
         try {
             BinlogServerSettings binlogServer = null;
             if (raw.keySet().stream().anyMatch(k -> k.startsWith("binlog-server-") && text(raw, k) != null)) {
@@ -411,7 +430,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
                         text(raw, "binlog-server-version"));
             }
             return new NodeConfig(name, adminUrl, peerUrl, cluster, state, token, dataDir, logDir, logLevel,
-                    heartbeat, election, metrics, reserve, binlogServer);
+                    heartbeat, election, metrics, reserve, binlogServer, snapshotCount);
         } catch (ConfigException e) {
             Raw r = e.key() == null ? null : raw.get(e.key());
             throw e.withSource(r == null ? null : r.source());
@@ -573,6 +592,19 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
      * A size in bytes: {@code 10GB}, {@code 512MB}, {@code 1.5TiB}, {@code 4096B} (K, M, G, T, P with or without
      * "B"/"iB", all powers of 1024). A plain number means GB, as {@code reserve-data-size} did in the original.
      */
+    /** A plain positive integer, e.g. {@code snapshot-count: 10000}. */
+    public static long parseCount(String text) {
+        try {
+            long n = Long.parseLong(text.trim().replace("_", ""));
+            if (n < 1) {
+                throw new IllegalArgumentException(quote(text) + " must be a positive whole number");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(quote(text) + " must be a positive whole number");
+        }
+    }
+
     public static long parseSize(String text) {
         String s = text == null ? "" : text.strip();
         Matcher m = SIZE.matcher(s);
@@ -628,25 +660,36 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     /** A copy with another data directory. */
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken, dir,
-                logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer);
+                logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
+                snapshotCount);
     }
 
     /** A copy with another initial-cluster-state. */
     public NodeConfig withInitialClusterState(ClusterState state) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, state, initialClusterToken, dataDir,
-                logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer);
+                logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
+                snapshotCount);
     }
 
     /** A copy with other raft timings. */
     public NodeConfig withTimings(Duration heartbeat, Duration election) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
-                dataDir, logDir, logLevel, heartbeat, election, metricsAddr, reserveDataSize, binlogServer);
+                dataDir, logDir, logLevel, heartbeat, election, metricsAddr, reserveDataSize, binlogServer,
+                snapshotCount);
     }
 
     /** A copy with another binlog server (null: none). */
     public NodeConfig withBinlogServer(BinlogServerSettings settings) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
-                dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, settings);
+                dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, settings,
+                snapshotCount);
+    }
+
+    /** A copy with another snapshot-count. */
+    public NodeConfig withSnapshotCount(long count) {
+        return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
+                dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize,
+                binlogServer, count);
     }
 
     /** {@code initial-cluster} as written in YAML: {@code name=http://host:port,...}. */
@@ -672,6 +715,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         out.put("log-level", logLevel.toLowerCase(Locale.ROOT));
         out.put("heartbeat-interval", formatDuration(heartbeatInterval));
         out.put("election-timeout", formatDuration(electionTimeout));
+        out.put("snapshot-count", Long.toString(snapshotCount));
         if (metricsAddr != null) {
             out.put("metrics-addr", metricsAddr.hostPort());
         }
@@ -702,7 +746,8 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         return "name=" + name + " peer-url=" + peerUrl + " admin-url=" + adminUrl + " initial-cluster-state="
                 + initialClusterState.text() + " members=" + initialCluster.size() + " token=" + initialClusterToken
                 + " data-dir=" + dataDir + " heartbeat=" + formatDuration(heartbeatInterval) + " election-timeout="
-                + formatDuration(electionTimeout) + " reserve-data-size=" + reserveDataSize
+                + formatDuration(electionTimeout) + " snapshot-count=" + snapshotCount
+                + " reserve-data-size=" + reserveDataSize
                 + (binlogServer == null ? "" : " binlog-server-addr=" + binlogServer.addr() + " binlog-server-user="
                 + binlogServer.user());
     }

@@ -109,6 +109,8 @@ class BinlogServerConfigKeysTest {
         String uuid;
         try {
             try (KingbusNode node = KingbusNode.start(c)) {
+                assertThat(node.raft().config().snapshotThreshold()).as("snapshot-count reaches Ratis")
+                        .isEqualTo(NodeConfig.DEFAULT_SNAPSHOT_COUNT);
                 BinlogServerStatus s = node.binlogServer().status();
                 assertThat(s.running()).isTrue();
                 assertThat(s.addr()).isEqualTo("127.0.0.1:" + port);

@@ -230,7 +230,8 @@ class NodeConfigTest {
         assertThat(NodeConfig.KEYS).extracting(NodeConfig::envName).containsExactly("KINGBUS_NAME",
                 "KINGBUS_ADMIN_URL", "KINGBUS_PEER_URL", "KINGBUS_INITIAL_CLUSTER", "KINGBUS_INITIAL_CLUSTER_STATE",
                 "KINGBUS_INITIAL_CLUSTER_TOKEN", "KINGBUS_DATA_DIR", "KINGBUS_LOG_DIR", "KINGBUS_LOG_LEVEL",
-                "KINGBUS_HEARTBEAT_INTERVAL", "KINGBUS_ELECTION_TIMEOUT", "KINGBUS_METRICS_ADDR",
+                "KINGBUS_HEARTBEAT_INTERVAL", "KINGBUS_ELECTION_TIMEOUT", "KINGBUS_SNAPSHOT_COUNT",
+                "KINGBUS_METRICS_ADDR",
                 "KINGBUS_RESERVE_DATA_SIZE", "KINGBUS_BINLOG_SERVER_ADDR", "KINGBUS_BINLOG_SERVER_USER",
                 "KINGBUS_BINLOG_SERVER_PASSWORD", "KINGBUS_BINLOG_SERVER_VERSION");
     }
@@ -292,6 +293,22 @@ class NodeConfigTest {
     void badSizes(String text) {
         assertThatThrownBy(() -> NodeConfig.parseSize(text)).isInstanceOf(IllegalArgumentException.class);
         fails(minimalWith("reserve-data-size: '" + text + "'"), "reserve-data-size", "'" + text + "'");
+    }
+
+    @Test
+    void snapshotCountSetsTheRaftSnapshotThreshold() {
+        assertThat(parse(MINIMAL).snapshotCount()).isEqualTo(NodeConfig.DEFAULT_SNAPSHOT_COUNT);
+        NodeConfig c = parse(minimalWith("snapshot-count: 2500"));
+        assertThat(c.snapshotCount()).isEqualTo(2500);
+        assertThat(parse(c.toYaml()).snapshotCount()).as("written back by toYaml").isEqualTo(2500);
+        assertThat(c.describe()).contains("snapshot-count=2500");
+        assertThat(parse(MINIMAL, Map.of("KINGBUS_SNAPSHOT_COUNT", "50000")).snapshotCount()).isEqualTo(50_000);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0", "-5", "ten", "1.5"})
+    void badSnapshotCounts(String text) {
+        fails(minimalWith("snapshot-count: '" + text + "'"), "snapshot-count", "'" + text + "'");
     }
 
     // --------------------------------------------------------------------------------------- validation
