@@ -169,8 +169,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     public static final List<String> KEYS = List.of("name", "admin-url", "peer-url", "initial-cluster",
             "initial-cluster-state", "initial-cluster-token", "data-dir", "log-dir", "log-level",
             "heartbeat-interval", "election-timeout", "snapshot-count", "metrics-addr", "reserve-data-size",
-            "binlog-server-addr",
-            "binlog-server-user", "binlog-server-password", "binlog-server-version");
+            "binlog-server-addr", "binlog-server-user", "binlog-server-password", "binlog-server-version");
 
     private static final Pattern NAME = Pattern.compile("[^\\s=,]{1,128}");
     private static final Map<String, String> LOG_LEVELS = Map.of("trace", "TRACE", "debug", "DEBUG", "info", "INFO",
