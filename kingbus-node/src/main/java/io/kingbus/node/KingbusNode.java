@@ -51,10 +51,8 @@ public final class KingbusNode implements AutoCloseable {
     public static KingbusNode start(NodeConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
         // The raft log is the durable copy of what is applied after the last snapshot, and a snapshot syncs the
-        // store before the log behind it is purged, so the store need not fsync every batch, nor write its index's
-        // write-ahead log: after a crash the state machine re-applies the log from the last marker, which restores
-        // whatever the index lost since the sync that marker made (and the store's replay is idempotent).
-        StoreOptions storeOptions = StoreOptions.defaults().withFsync(false).withReplayed(true)
+        // store before the log behind it is purged, so the store need not fsync every batch.
+        StoreOptions storeOptions = StoreOptions.defaults().withFsync(false)
                 .withRetention(config.reserveDataSize(), null);
         BinlogStore store = BinlogStore.open(config.dataDir().resolve("store"), storeOptions);
         RaftNode raft = null;

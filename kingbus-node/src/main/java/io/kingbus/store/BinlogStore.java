@@ -68,7 +68,7 @@ public final class BinlogStore implements AutoCloseable {
     private long pendingStart;
     private FileChannel writeChannel;
     private StoreIndex.Batch batch;
-    private StoreIndex.Batch appendBatch;
+    private final StoreIndex.Batch appendBatch;
     private final List<StoredFile> dirtyFiles = new ArrayList<>();
     private boolean executedDirty;
 
@@ -121,7 +121,7 @@ public final class BinlogStore implements AutoCloseable {
         this.binlogDir = dir.resolve("binlog");
         Files.createDirectories(binlogDir);
         Files.createDirectories(dir.resolve("index"));
-        this.index = new StoreIndex(dir.resolve("index"), options.replayed() && !options.fsync());
+        this.index = new StoreIndex(dir.resolve("index"));
         this.appendBatch = index.batch();
         try {
             this.executed = index.executed();

@@ -2,7 +2,6 @@ package io.kingbus.store;
 
 import io.kingbus.gtid.Gtid;
 import io.kingbus.gtid.GtidSet;
-import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -49,7 +48,6 @@ final class StoreIndex implements AutoCloseable {
     private final Options options;
     private final WriteOptions syncWrite;
     private final WriteOptions plainWrite;
-    private final boolean skipWal;
 
     /** A location in the files: sequence, start and end position. */
     record Location(int sequence, long start, long end) {
@@ -59,26 +57,16 @@ final class StoreIndex implements AutoCloseable {
     record TrxRecord(long start, long end, Gtid gtid) {
     }
 
-    /**
-     * @param skipWal per-batch writes without {@code sync} skip RocksDB's write-ahead log: they reach the files
-     *                only when the memtable is flushed ({@link #flush()}, or a full memtable), so a crash loses
-     *                them back to the last flush; for stores whose caller replays what the index lost
-     */
-    StoreIndex(Path dir, boolean skipWal) {
-        this.skipWal = skipWal;
+    StoreIndex(Path dir) {
         options = new Options().setCreateIfMissing(true).setKeepLogFileNum(3).setMaxTotalWalSize(64L << 20);
         syncWrite = new WriteOptions().setSync(true);
-        plainWrite = new WriteOptions().setDisableWAL(skipWal);
+        plainWrite = new WriteOptions();
         try {
             db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
             options.close();
             throw new StoreException("cannot open the index at " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    StoreIndex(Path dir) {
-        this(dir, false);
     }
 
     /**
@@ -338,14 +326,8 @@ final class StoreIndex implements AutoCloseable {
         }
     }
 
-    /** Makes every write so far durable: the memtable too when writes skipped the write-ahead log. */
     void flush() {
         try {
-            if (skipWal) {
-                try (FlushOptions f = new FlushOptions().setWaitForFlush(true)) {
-                    db.flush(f);
-                }
-            }
             db.flushWal(true);
         } catch (RocksDBException e) {
             throw new StoreException("index sync failed: " + e.getMessage(), e);

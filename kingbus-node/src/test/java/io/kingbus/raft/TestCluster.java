@@ -74,7 +74,7 @@ final class TestCluster implements AutoCloseable {
 
         void start(Map<String, String> initialCluster, RaftNodeConfig.ClusterState state) throws IOException {
             http = startHttp();
-            store = BinlogStore.open(dir.resolve("store"), StoreOptions.defaults().withFsync(false).withReplayed(true));
+            store = BinlogStore.open(dir.resolve("store"), StoreOptions.defaults().withFsync(false));
             Consumer<Throwable> onFatal = fatal::add;
             node = new RaftNode(RaftNodeConfig.builder(name, peerUrl, adminUrl, store, dir.resolve("raft"))
                     .initialCluster(initialCluster)

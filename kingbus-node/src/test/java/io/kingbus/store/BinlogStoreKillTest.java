@@ -50,16 +50,6 @@ class BinlogStoreKillTest {
         killRounds(777L, ChecksumType.OFF, "tag");
     }
 
-    /**
-     * As a raft node uses the store: the index skips RocksDB's write-ahead log between syncs, so a kill loses index
-     * records; after each kill the batches are re-applied from the recovery tag up to the last one the child
-     * applied, as the raft log's replay does, and then nothing acknowledged is missing and the files agree.
-     */
-    @Test
-    void killedReplayedWriterWithoutIndexWalLosesNothingOnceReplayed() throws Exception {
-        killRounds(4242L, ChecksumType.CRC32, "replayed");
-    }
-
     private void killRounds(long seed, ChecksumType c, String mode) throws Exception {
         Path store = dir.resolve("store");
         classpath = snapshotClasspath();
@@ -73,19 +63,6 @@ class BinlogStoreKillTest {
             } catch (ClassesMissing e) { // a concurrent build removed class files before the copy: copy again
                 classpath = snapshotClasspath();
                 lines = runAndKill(store, seed, c, mode, runFor, round);
-            }
-            if (mode.equals("replayed")) {
-                long lastTag = -1;
-                for (String line : lines) {
-                    if (line.startsWith("TAG ")) {
-                        try {
-                            lastTag = Math.max(lastTag, Long.parseLong(line.substring(4)));
-                        } catch (NumberFormatException torn) {
-                            // a line cut by the kill
-                        }
-                    }
-                }
-                replayTo(store, seed, c, lastTag, round);
             }
             GtidSet roundAcks = GtidSet.empty();
             for (String line : lines) {
@@ -208,24 +185,6 @@ class BinlogStoreKillTest {
         synchronized (lines) {
             return new ArrayList<>(lines);
         }
-    }
-
-    /** Runs the child to re-apply the batches from the store's recovery tag up to lastTag; it exits by itself. */
-    private void replayTo(Path store, long seed, ChecksumType c, long lastTag, int round) throws Exception {
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path log = dir.resolve("child-replay-" + round + ".log");
-        Process p = new ProcessBuilder(javaBin, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", classpath, StoreCrashChild.class.getName(),
-                store.toString(), String.valueOf(seed), c.name(), "replayed", String.valueOf(lastTag))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(log.toFile())
-                .start();
-        boolean exited = p.waitFor(60, TimeUnit.SECONDS);
-        if (!exited) {
-            p.destroyForcibly();
-        }
-        assertThat(exited && p.exitValue() == 0).as("replay to tag %d (round %d); its log:\n%s", lastTag, round,
-                tail(log)).isTrue();
     }
 
     private static final class ClassesMissing extends Exception {

@@ -16,11 +16,7 @@ import java.util.UUID;
  * The parent kills it with SIGKILL. In {@code tag} mode it resumes as a raft state machine does instead: the
  * same deterministic batches, tagged with their index, re-applied from the store's recovery tag on.
  *
- * In {@code replayed} mode it does the same with a store whose index skips its write-ahead log
- * ({@link StoreOptions#replayed()}), syncing the store now and then as a raft node does at its snapshot markers, and
- * prints {@code TAG n} after each append; given a last tag it only re-applies up to it, closes the store and exits.
- *
- * <p>Usage: {@code StoreCrashChild <storeDir> <seed> <CRC32|OFF> [gtid|tag|replayed [lastTag]]}
+ * <p>Usage: {@code StoreCrashChild <storeDir> <seed> <CRC32|OFF> [gtid|tag]}
  */
 public final class StoreCrashChild {
     static final UUID SID = UUID.fromString("c0ffee00-71ca-11e1-9e33-c80aa9429562");
@@ -45,16 +41,11 @@ public final class StoreCrashChild {
         Path dir = Path.of(args[0]);
         long seed = Long.parseLong(args[1]);
         ChecksumType c = ChecksumType.valueOf(args[2]);
-        String mode = args.length > 3 ? args[3] : "gtid";
-        boolean replayed = mode.equals("replayed");
-        boolean byTag = mode.equals("tag") || replayed;
-        long until = args.length > 4 ? Long.parseLong(args[4]) : Long.MAX_VALUE;
+        boolean byTag = args.length > 3 && args[3].equals("tag");
         PrintStream out = System.out;
-        try (BinlogStore store = BinlogStore.open(dir, StoreOptions.defaults().withFsync(false)
-                .withReplayed(replayed))) {
+        try (BinlogStore store = BinlogStore.open(dir, StoreOptions.defaults().withFsync(false))) {
             if (byTag) {
-                replayFromRecoveryTag(store, seed, c, out, replayed, until);
-                return; // only a bounded replay returns: the store is closed (and its index flushed) on the way out
+                replayFromRecoveryTag(store, seed, c, out);
             }
             Random batching = new Random(System.nanoTime());
             long tag = System.currentTimeMillis();
@@ -76,13 +67,10 @@ public final class StoreCrashChild {
      * As a raft state machine restarts: the batches are the same every time (deterministic stream and batching),
      * tagged with their index; those from the store's recovery tag on are applied again, then new ones.
      */
-    private static void replayFromRecoveryTag(BinlogStore store, long seed, ChecksumType c, PrintStream out,
-                                              boolean replayed, long until) throws java.io.IOException {
+    private static void replayFromRecoveryTag(BinlogStore store, long seed, ChecksumType c, PrintStream out) {
         long from = store.recoveryTag();
         Random gen = new Random(seed);
         Random batching = new Random(~seed);
-        Random syncs = new Random(System.nanoTime());
-        int nextSync = 1 + syncs.nextInt(40);
         PrimaryStream s = new PrimaryStream(SID, c);
         s.start();
         long tag = 0;
@@ -90,20 +78,8 @@ public final class StoreCrashChild {
         int mark = 0;
         while (true) {
             for (PrimaryStream.Batch b : PrimaryStream.randomBatches(s.eventsFrom(mark), batching, 6)) {
-                if (tag > until) {
-                    return;
-                }
                 if (tag >= from) {
                     store.append(b.file(), b.events(), tag);
-                    if (replayed) {
-                        // the index is durable only from a sync on (a raft node syncs at its snapshot markers);
-                        // what a kill loses after it, re-applying from the recovery tag restores
-                        out.println("TAG " + tag);
-                        if (--nextSync == 0) {
-                            store.sync();
-                            nextSync = 1 + syncs.nextInt(40);
-                        }
-                    }
                     ack(b.events(), s.eventsFrom(mark), out);
                     if (!ready) {
                         out.println("READY");

@@ -52,7 +52,7 @@ class StoreIndexTest {
 
     @Test
     void writtenBatchIsReadBackAndClearStartsAfresh() {
-        try (StoreIndex index = new StoreIndex(dir.resolve("i"), true)) {
+        try (StoreIndex index = new StoreIndex(dir.resolve("i"))) {
             StoreIndex.Batch b = index.batch();
             for (int i = 0; i < 2000; i++) { // grows the buffer past its first size
                 b.putTransaction(1, 4 + 100L * i, 104 + 100L * i, new Gtid(SID, i + 1));
