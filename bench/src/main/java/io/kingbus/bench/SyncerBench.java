@@ -46,6 +46,8 @@ import java.util.UUID;
  * that one puller's trailing work does not slow the next. The CPU column is what the pullers' processes used
  * meanwhile (user + system, from /proc): a cluster's node JVMs together for kingbus, the replica's mysqld for the
  * native row; "until idle" adds what they used after it was done, until that wait ended (RocksDB flushes, GC).
+ * The share of the nodes' C1/C2 JIT compiler threads in a cluster's CPU is printed per round and as a median: fresh
+ * node JVMs keep compiling for many rounds after the warm-up (per-entry code reaches the C2 thresholds slowly).
  * {@code SYNCER_BENCH_JFR=dir} records the measured
  * rounds of every node with Java Flight Recorder ({@code SYNCER_BENCH_JFC} names a settings file).
  */
@@ -201,13 +203,14 @@ public final class SyncerBench {
                     double[] k = kingbus(c, primary);
                     double waited = settle(primary, replica);
                     double idleCpu = nodesCpuSeconds(c.harness) - k[3];
-                    results.get(c.label).add(new double[] {k[0], k[2], idleCpu, k[4]});
+                    results.get(c.label).add(new double[] {k[0], k[2], idleCpu, k[4], k[5]});
                     t.row(round, c.label + " (leader committed)", pos, Table.f0(transactions),
                             Table.f1(bytes / 1e6), String.format("%.2f", k[0]), Table.f0(transactions / k[0]),
                             Table.f1(bytes / k[0] / 1e6), String.format("%.2f", k[1]),
                             Table.f0(transactions / k[1]), String.format("%.2f", k[2]), String.format("%.2f", idleCpu));
-                    System.out.printf("  %s: %.2f s (all nodes %.2f s), %.2f CPU-s (leader %.2f; %.2f until idle, "
-                            + "settled in %.1f s)%n", c.label, k[0], k[1], k[2], k[4], idleCpu, waited);
+                    System.out.printf("  %s: %.2f s (all nodes %.2f s), %.2f CPU-s (leader %.2f; JIT compilers %.2f; "
+                            + "%.2f until idle, settled in %.1f s)%n", c.label, k[0], k[1], k[2], k[4], k[5], idleCpu,
+                            waited);
                 } else {
                     double n = nativeIo(replica, primary);
                     double cpu = replicaCpu;
@@ -253,6 +256,14 @@ public final class SyncerBench {
             if (leader.length > 0 && c.size() > 1) {
                 System.out.printf("%s: CPU-s of the leader's JVM (median) %.2f, of each follower's %.2f%n", c.label,
                         median(leader), median(followers) / (c.size() - 1));
+            }
+        }
+        for (Cluster c : clusters) {
+            double[] jit = results.get(c.label).stream().mapToDouble(r -> r[4]).sorted().toArray();
+            double[] rest = results.get(c.label).stream().mapToDouble(r -> r[1] - r[4]).sorted().toArray();
+            if (jit.length > 0) {
+                System.out.printf("%s: CPU-s of the nodes' JIT compiler threads (median) %.2f; without them %.2f%n",
+                        c.label, median(jit), median(rest));
             }
         }
         for (Cluster c : clusters) {
@@ -343,6 +354,7 @@ public final class SyncerBench {
         NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
         double cpu0 = nodesCpuSeconds(cluster);
         double leaderCpu0 = cpuSecondsOrZero(leader);
+        double jit0 = nodesJitCpuSeconds(cluster);
         long t0 = System.nanoTime();
         Http.Reply r = leader.send("PUT", "/binlog/syncer/start", c.syncerBody);
         if (!r.ok()) {
@@ -356,6 +368,7 @@ public final class SyncerBench {
         double allSeconds = (System.nanoTime() - t0) / 1e9;
         double cpu = nodesCpuSeconds(cluster) - cpu0;
         double leaderCpu = cpuSecondsOrZero(leader) - leaderCpu0;
+        double jit = nodesJitCpuSeconds(cluster) - jit0;
         System.out.printf("  kingbus catch-up from %s to %s (epoch ms %d..%d)%n", java.time.Instant.ofEpochMilli(
                 System.currentTimeMillis() - (long) (allSeconds * 1000)), java.time.Instant.now(),
                 System.currentTimeMillis() - (long) (allSeconds * 1000), System.currentTimeMillis());
@@ -363,7 +376,7 @@ public final class SyncerBench {
         if (!r.ok()) {
             throw new IllegalStateException("syncer stop: " + r);
         }
-        return new double[] {leaderSeconds, allSeconds, cpu, cpu0, leaderCpu};
+        return new double[] {leaderSeconds, allSeconds, cpu, cpu0, leaderCpu, jit};
     }
 
     /**
@@ -479,6 +492,33 @@ public final class SyncerBench {
         } catch (java.io.IOException | RuntimeException e) {
             return 0;
         }
+    }
+
+    /**
+     * CPU seconds of the nodes' C1/C2 compiler threads so far (/proc/PID/task): a fresh JVM compiles for many rounds
+     * (per-entry code paths reach the C2 thresholds slowly), which a long-running node has done long before.
+     */
+    private static double nodesJitCpuSeconds(ClusterHarness cluster) {
+        double total = 0;
+        for (NodeProcess n : cluster.nodes()) {
+            try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + n.pid() + "/task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        String stat = Files.readString(t.resolve("stat"));
+                        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+                            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                            total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                        }
+                    } catch (java.io.IOException | RuntimeException gone) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // not Linux, or the process is gone
+            }
+        }
+        return total;
     }
 
     private static double procCpuSeconds(long pid) throws java.io.IOException {

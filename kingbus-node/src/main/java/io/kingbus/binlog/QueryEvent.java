@@ -54,6 +54,61 @@ public record QueryEvent(long threadId, long execTime, int errorCode, String dat
                 (event.flags() & LOG_EVENT_SUPPRESS_USE_F) != 0);
     }
 
+    /** What a statement means to a transaction's boundaries ({@link #isBegin}, {@link #isCommitOrRollback}). */
+    public enum Statement { BEGIN, COMMIT_OR_ROLLBACK, OTHER }
+
+    /**
+     * The statement's role, as {@code decode(...).isBegin()} / {@code isCommitOrRollback()} say it, with the same
+     * checks as {@link #decode} but without building strings: the transaction tracker asks this of every
+     * BEGIN and COMMIT it sees.
+     */
+    public static Statement statementOf(BinlogEvent event, ChecksumType checksum, FormatDescription fd) {
+        ByteReader r = event.body(checksum);
+        int postHeader = fd == null ? 13 : fd.postHeaderLength(EventType.QUERY);
+        int bodyStart = r.offset();
+        r.skip(8); // thread id, exec time
+        int dbLength = r.u8();
+        r.skip(2); // error code
+        int statusLength = postHeader >= 13 ? r.u16() : 0;
+        r.skip(postHeader - (r.offset() - bodyStart));
+        ByteReader status = new ByteReader(r.array(), r.offset(), r.offset() + Math.min(statusLength, r.remaining()));
+        r.skip(statusLength);
+        ddlXid(status);
+        r.skip(dbLength);
+        r.skip(1); // NUL after the database name
+        byte[] a = r.array();
+        int from = r.offset();
+        int n = r.remaining();
+        for (int i = from; i < from + n; i++) {
+            if (a[i] < 0) { // not ASCII: compare as decode does (Unicode case rules)
+                QueryEvent q = decode(event, checksum, fd);
+                return q.isBegin() ? Statement.BEGIN : q.isCommitOrRollback() ? Statement.COMMIT_OR_ROLLBACK
+                        : Statement.OTHER;
+            }
+        }
+        if (asciiEqualsIgnoreCase(a, from, n, "BEGIN") || (n >= 8 && asciiEqualsIgnoreCase(a, from, 8, "XA START"))) {
+            return Statement.BEGIN;
+        }
+        return asciiEqualsIgnoreCase(a, from, n, "COMMIT") || asciiEqualsIgnoreCase(a, from, n, "ROLLBACK")
+                ? Statement.COMMIT_OR_ROLLBACK : Statement.OTHER;
+    }
+
+    private static boolean asciiEqualsIgnoreCase(byte[] a, int from, int n, String word) {
+        if (n != word.length()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            int c = a[from + i];
+            if (c >= 'a' && c <= 'z') {
+                c -= 'a' - 'A';
+            }
+            if (c != word.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Walks the status variables for Q_DDL_LOGGED_WITH_XID; stops at an unknown code, as MySQL does. */
     private static long ddlXid(ByteReader s) {
         while (s.remaining() > 0) {

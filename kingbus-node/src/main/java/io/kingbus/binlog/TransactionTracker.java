@@ -97,18 +97,18 @@ public final class TransactionTracker {
                 return abandoning ? START_ABANDONING : START;
             }
             case EventType.QUERY -> {
-                QueryEvent query = QueryEvent.decode(event, checksum, formatDescription);
+                QueryEvent.Statement query = QueryEvent.statementOf(event, checksum, formatDescription);
                 if (state == State.AFTER_GTID) {
-                    if (query.isBegin()) {
+                    if (query == QueryEvent.Statement.BEGIN) {
                         state = State.IN_GROUP;
                         return MIDDLE;
                     }
                     return end(); // a DDL (or any single statement) is its own transaction
                 }
                 if (state == State.IN_GROUP) {
-                    return query.isCommitOrRollback() ? end() : MIDDLE;
+                    return query == QueryEvent.Statement.COMMIT_OR_ROLLBACK ? end() : MIDDLE;
                 }
-                if (query.isBegin()) { // BEGIN without a GTID event: gtid_mode OFF
+                if (query == QueryEvent.Statement.BEGIN) { // BEGIN without a GTID event: gtid_mode OFF
                     state = State.IN_GROUP;
                     currentGtid = null;
                     return START;

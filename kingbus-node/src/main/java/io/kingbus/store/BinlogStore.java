@@ -68,6 +68,7 @@ public final class BinlogStore implements AutoCloseable {
     private long pendingStart;
     private FileChannel writeChannel;
     private StoreIndex.Batch batch;
+    private final StoreIndex.Batch appendBatch;
     private final List<StoredFile> dirtyFiles = new ArrayList<>();
     private boolean executedDirty;
 
@@ -121,6 +122,7 @@ public final class BinlogStore implements AutoCloseable {
         Files.createDirectories(binlogDir);
         Files.createDirectories(dir.resolve("index"));
         this.index = new StoreIndex(dir.resolve("index"));
+        this.appendBatch = index.batch();
         try {
             this.executed = index.executed();
             this.purged = index.purged();
@@ -298,7 +300,8 @@ public final class BinlogStore implements AutoCloseable {
     public AppendResult append(String file, List<byte[]> events, long tag) {
         synchronized (writeLock) {
             ensureOpen();
-            batch = index.batch();
+            batch = appendBatch; // reused: its buffer has grown to a batch's size already
+            batch.clear();
             int appended = 0;
             int skipped = 0;
             boolean committed = false;
@@ -336,7 +339,7 @@ public final class BinlogStore implements AutoCloseable {
                     }
                     commitBatch();
                 } finally {
-                    batch.close();
+                    batch.clear();
                     batch = null;
                 }
             }
@@ -642,8 +645,7 @@ public final class BinlogStore implements AutoCloseable {
             executedDirty = false;
         }
         index.write(batch, options.fsync());
-        batch.close();
-        batch = index.batch();
+        batch.clear();
         publish();
     }
 

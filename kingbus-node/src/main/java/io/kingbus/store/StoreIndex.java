@@ -69,10 +69,40 @@ final class StoreIndex implements AutoCloseable {
         }
     }
 
-    /** Collects the index changes of one append batch; written atomically by {@link #write}. */
+    /**
+     * Collects the index changes of one append batch, already in RocksDB's WriteBatch wire form (sequence,
+     * count, then tagged records of varint-prefixed keys and values), so that {@link #write} hands the whole
+     * batch over in one JNI call instead of one per key: a batch holds two puts per transaction.
+     */
     final class Batch implements AutoCloseable {
-        final WriteBatch batch = new WriteBatch();
-        boolean empty = true;
+        private static final int HEADER = 12; // fixed64 sequence, fixed32 count (little-endian)
+        private static final byte TYPE_DELETION = 0x0;
+        private static final byte TYPE_VALUE = 0x1;
+        private static final byte TYPE_RANGE_DELETION = 0xF;
+        private byte[] buf = new byte[16 << 10];
+        private int length = HEADER;
+        private int count;
+
+        boolean empty() {
+            return count == 0;
+        }
+
+        /** Forgets what was collected; the batch can be filled again. */
+        void clear() {
+            length = HEADER;
+            count = 0;
+        }
+
+        /** The wire form (sequence 0; RocksDB assigns it on write). */
+        byte[] data() {
+            byte[] out = java.util.Arrays.copyOf(buf, length);
+            java.util.Arrays.fill(out, 0, 8, (byte) 0);
+            out[8] = (byte) count;
+            out[9] = (byte) (count >>> 8);
+            out[10] = (byte) (count >>> 16);
+            out[11] = (byte) (count >>> 24);
+            return out;
+        }
 
         void putFile(BinlogFileInfo info) {
             put(fileKey(info.sequence()), encodeFile(info));
@@ -83,30 +113,33 @@ final class StoreIndex implements AutoCloseable {
         }
 
         void putTransaction(int sequence, long start, long end, Gtid gtid) {
-            ByteBuffer v = ByteBuffer.allocate(8 + 1 + 24);
-            v.putLong(end);
-            if (gtid != null) {
-                v.put((byte) 1).putLong(gtid.sid().getMostSignificantBits())
-                        .putLong(gtid.sid().getLeastSignificantBits()).putLong(gtid.gno());
-            } else {
-                v.put((byte) 0);
+            // T seq pos -> end, GTID flag [, sid, gno]; G sid gno -> seq, start, end (written in place: no garbage)
+            record(TYPE_VALUE);
+            key(13);
+            u8(TRX).i32(sequence).i64(start);
+            value(gtid == null ? 9 : 33);
+            i64(end);
+            if (gtid == null) {
+                u8((byte) 0);
+                return;
             }
-            put(trxKey(sequence, start), java.util.Arrays.copyOf(v.array(), v.position()));
-            if (gtid != null) {
-                put(gtidKey(gtid), ByteBuffer.allocate(20).putInt(sequence).putLong(start).putLong(end).array());
-            }
+            long msb = gtid.sid().getMostSignificantBits();
+            long lsb = gtid.sid().getLeastSignificantBits();
+            u8((byte) 1).i64(msb).i64(lsb).i64(gtid.gno());
+            record(TYPE_VALUE);
+            key(25);
+            u8(GTID).i64(msb).i64(lsb).i64(gtid.gno());
+            value(20);
+            i32(sequence).i64(start).i64(end);
         }
 
         void deleteTransactionsFrom(int sequence, long fromPosition, List<Gtid> gtids) {
-            try {
-                batch.deleteRange(trxKey(sequence, fromPosition), trxKey(sequence + 1, 0));
-                for (Gtid g : gtids) {
-                    batch.delete(gtidKey(g));
-                }
-            } catch (RocksDBException e) {
-                throw new StoreException("index batch: " + e.getMessage(), e);
+            record(TYPE_RANGE_DELETION);
+            bytes(trxKey(sequence, fromPosition));
+            bytes(trxKey(sequence + 1, 0));
+            for (Gtid g : gtids) {
+                delete(gtidKey(g));
             }
-            empty = false;
         }
 
         void putExecuted(GtidSet set) {
@@ -122,26 +155,76 @@ final class StoreIndex implements AutoCloseable {
         }
 
         private void put(byte[] k, byte[] v) {
-            try {
-                batch.put(k, v);
-            } catch (RocksDBException e) {
-                throw new StoreException("index batch: " + e.getMessage(), e);
-            }
-            empty = false;
+            record(TYPE_VALUE);
+            bytes(k);
+            bytes(v);
         }
 
         private void delete(byte[] k) {
-            try {
-                batch.delete(k);
-            } catch (RocksDBException e) {
-                throw new StoreException("index batch: " + e.getMessage(), e);
+            record(TYPE_DELETION);
+            bytes(k);
+        }
+
+        private void record(byte type) {
+            count++;
+            u8(type);
+        }
+
+        private void key(int n) {
+            varint(n);
+        }
+
+        private void value(int n) {
+            varint(n);
+        }
+
+        private void bytes(byte[] b) {
+            varint(b.length);
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, length, b.length);
+            length += b.length;
+        }
+
+        private void varint(int v) {
+            ensure(5);
+            while ((v & ~0x7f) != 0) {
+                buf[length++] = (byte) ((v & 0x7f) | 0x80);
+                v >>>= 7;
             }
-            empty = false;
+            buf[length++] = (byte) v;
+        }
+
+        private Batch u8(byte b) {
+            ensure(1);
+            buf[length++] = b;
+            return this;
+        }
+
+        private Batch i32(int v) {
+            ensure(4);
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                buf[length++] = (byte) (v >>> shift);
+            }
+            return this;
+        }
+
+        private Batch i64(long v) {
+            ensure(8);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                buf[length++] = (byte) (v >>> shift);
+            }
+            return this;
+        }
+
+        private void ensure(int n) {
+            if (length + n > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, length + n));
+            }
         }
 
         @Override
         public void close() {
-            batch.close();
+            // nothing native is held until write
         }
     }
 
@@ -150,11 +233,11 @@ final class StoreIndex implements AutoCloseable {
     }
 
     void write(Batch b, boolean sync) {
-        if (b.empty) {
+        if (b.empty()) {
             return;
         }
-        try {
-            db.write(sync ? syncWrite : plainWrite, b.batch);
+        try (WriteBatch wb = new WriteBatch(b.data())) {
+            db.write(sync ? syncWrite : plainWrite, wb);
         } catch (RocksDBException e) {
             throw new StoreException("index write failed: " + e.getMessage(), e);
         }

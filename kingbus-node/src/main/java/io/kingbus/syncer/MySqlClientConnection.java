@@ -24,6 +24,9 @@ import io.netty.util.concurrent.Future;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,7 +49,12 @@ final class MySqlClientConnection implements AutoCloseable {
 
     private final Channel channel;
     private final String peer;
+    /** Lists of packets (one per socket read), then CLOSED or a Failure. */
     private final LinkedBlockingQueue<Object> inbox;
+    /** Packets decoded in the current read, not yet handed over; event loop only. */
+    private ArrayList<Packet> burst;
+    /** Packets taken from the inbox and not yet returned by {@link #read}; session thread only. */
+    private final ArrayDeque<Packet> taken = new ArrayDeque<>();
     private final long highWater;
     private final long lowWater;
     private final Object flow = new Object();
@@ -106,13 +114,19 @@ final class MySqlClientConnection implements AutoCloseable {
                                     }
 
                                     @Override
+                                    public void channelReadComplete(ChannelHandlerContext ctx) {
+                                        self[0].handOver();
+                                        ctx.fireChannelReadComplete();
+                                    }
+
+                                    @Override
                                     public void channelInactive(ChannelHandlerContext ctx) {
-                                        inbox.add(CLOSED);
+                                        self[0].push(CLOSED);
                                     }
 
                                     @Override
                                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                        inbox.add(new Failure(cause));
+                                        self[0].push(new Failure(cause));
                                         ctx.close();
                                     }
                                 });
@@ -141,6 +155,7 @@ final class MySqlClientConnection implements AutoCloseable {
         return c;
     }
 
+    /** On the event loop: counts the packet against the water marks and keeps it for {@link #handOver}. */
     private void enqueue(Packet p) {
         synchronized (flow) {
             queuedBytes += p.length() + PACKET_OVERHEAD;
@@ -149,7 +164,30 @@ final class MySqlClientConnection implements AutoCloseable {
                 channel.config().setAutoRead(false);
             }
         }
-        inbox.add(p);
+        if (burst == null) {
+            burst = new ArrayList<>();
+        }
+        burst.add(p);
+    }
+
+    /**
+     * On the event loop, after a socket read: queues the packets it decoded as one item. One hand-over (and at most
+     * one wake-up of the session thread) per read instead of per packet: a dump delivers hundreds of small events
+     * per read, and waking the reader for each cost more CPU than decoding them.
+     */
+    private void handOver() {
+        if (burst != null) {
+            inbox.add(burst);
+            burst = null;
+        }
+    }
+
+    /** A terminal state or failure, after the packets decoded before it. */
+    private void push(Object o) {
+        if (channel.eventLoop().inEventLoop()) { // a failed write's listener may also run on the writing thread
+            handOver();
+        }
+        inbox.add(o);
     }
 
     private void dequeued(Packet p) {
@@ -191,7 +229,7 @@ final class MySqlClientConnection implements AutoCloseable {
         Packet p = sequence.send(payload);
         channel.writeAndFlush(p).addListener(f -> {
             if (!f.isSuccess()) {
-                inbox.add(new Failure(f.cause()));
+                push(new Failure(f.cause())); // listeners run on the event loop
             }
         });
     }
@@ -210,7 +248,7 @@ final class MySqlClientConnection implements AutoCloseable {
     void writeOutOfBand(byte[] payload) {
         channel.writeAndFlush(new Packet(0, payload)).addListener(f -> {
             if (!f.isSuccess()) {
-                inbox.add(new Failure(f.cause()));
+                push(new Failure(f.cause()));
             }
         });
     }
@@ -240,9 +278,17 @@ final class MySqlClientConnection implements AutoCloseable {
             if (closedByUs) {
                 throw new SyncerException(SyncerException.Kind.DISCONNECTED, "connection closed");
             }
-            Object o;
+            Object o = taken.poll();
             try {
-                o = inbox.poll(200, TimeUnit.MILLISECONDS);
+                if (o == null) {
+                    o = inbox.poll(200, TimeUnit.MILLISECONDS);
+                    if (o instanceof List<?> packets) {
+                        for (Object p : packets) {
+                            taken.add((Packet) p);
+                        }
+                        o = taken.poll();
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SyncerException(SyncerException.Kind.DISCONNECTED, "interrupted while reading from " + peer);
