@@ -55,7 +55,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * Node JVM options can be added with the environment variable {@code SERVER_BENCH_NODE_ARGS}; with
  * {@code SERVER_BENCH_JFR=/path/file.jfr} the serving node is recorded (JFR, profile settings) while the replica's IO
- * thread catches up from it; {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead.
+ * thread catches up from it (and, into {@code file-fanout.jfr}, while the readers catch up);
+ * {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead.
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -229,6 +230,11 @@ public final class ServerBench {
         }, "rss-sampler");
         sampler.start();
         Readers fan = new Readers(readers, totalTrx);
+        String jfr = System.getenv("SERVER_BENCH_JFR");
+        String fanJfr = jfr == null || jfr.isBlank() ? null : jfr.replaceFirst("(\\.jfr)?$", "-fanout.jfr");
+        if (fanJfr != null) {
+            jcmd(serving, "JFR.start name=fanout settings=profile");
+        }
         double nodeCpu0 = cpuSeconds(serving.pid());
         double benchCpu0 = cpuSeconds(ProcessHandle.current().pid());
         long t0 = System.nanoTime();
@@ -236,6 +242,10 @@ public final class ServerBench {
         double[] loaded = ingest();
         fan.awaitDone();
         double fanSeconds = (System.nanoTime() - t0) / 1e9;
+        if (fanJfr != null) {
+            jcmd(serving, "JFR.stop name=fanout filename=" + fanJfr);
+            System.out.println("  JFR recording of " + serving.name + " while the readers caught up: " + fanJfr);
+        }
         long fanBytes = fan.bytes();
         double nodeCpu = cpuSeconds(serving.pid()) - nodeCpu0;
         double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
