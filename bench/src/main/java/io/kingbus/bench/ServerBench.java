@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.LongAdder;
  * the run's length is subtracted to show what serving cost.
  *
  * <p>(b) Node memory per client: the serving node's RSS ({@code /proc/<pid>/status} VmRSS) before the readers and its
- * peak while they read, and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
+ * peak while they read, the direct memory held in its Netty buffers (its {@code kingbus_netty_direct_pinned_bytes},
+ * sampled with the RSS every 100 ms), and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
  * without readers and with the 100 readers connected and caught up (tailing), each difference divided by the number
  * of readers.
  *
@@ -218,9 +219,12 @@ public final class ServerBench {
         long rssBefore = rss(serving);
         long heapBefore = liveHeap(serving);
         AtomicLong rssPeak = new AtomicLong(rssBefore);
+        long directBefore = directPinned(serving);
+        AtomicLong directPeak = new AtomicLong(directBefore);
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 rssPeak.accumulateAndGet(rss(serving), Math::max);
+                directPeak.accumulateAndGet(directPinned(serving), Math::max);
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException e) {
@@ -252,6 +256,7 @@ public final class ServerBench {
         sampler.interrupt();
         sampler.join();
         long heapWith = liveHeap(serving);
+        long directWith = directPinned(serving);
         long rssWith = rss(serving);
         // the readers now tail: a third backlog reaches them as the syncer commits it
         stopSyncer();
@@ -277,6 +282,9 @@ public final class ServerBench {
                 + "included), the %d clients' JVM %.1f s", nodeCpu, nodeCpu / (fanBytes / 1e9), readers, benchCpu));
         b.row("node RSS", String.format("%.0f MB before, %.0f MB peak, %.0f MB after; %.2f MB per client (peak)",
                 rssBefore / 1e6, rssPeak.get() / 1e6, rssWith / 1e6, (rssPeak.get() - rssBefore) / 1e6 / readers));
+        b.row("node direct memory in Netty buffers", String.format("%.1f MB before, %.1f MB peak, %.1f MB with %d "
+                + "tailing; %.0f KB per client (peak)", directBefore / 1e6, directPeak.get() / 1e6, directWith / 1e6,
+                readers, (directPeak.get() - directBefore) / 1e3 / readers));
         b.row("node live heap after full GC", String.format("%.1f MB without readers, %.1f MB with %d tailing; %.0f KB "
                 + "per client", heapBefore / 1e6, heapWith / 1e6, readers, (heapWith - heapBefore) / 1e3 / readers));
         b.row("syncer ingest, no readers", String.format("%,d trx (%.1f MB) in %.2f s = %s trx/s; all 3 nodes %.2f s",
@@ -549,6 +557,20 @@ public final class ServerBench {
     }
 
     /** The node's used heap right after a full GC, from {@code jcmd GC.run} and {@code GC.heap_info}. */
+    /** Direct memory held by live buffers of the node's pooled Netty allocator (its /metrics), or 0. */
+    private static long directPinned(NodeProcess n) {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^kingbus_netty_direct_pinned_bytes (\\S+)$")
+                    .matcher(n.get("/metrics").body());
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
     private static long liveHeap(NodeProcess n) throws IOException, InterruptedException {
         jcmd(n, "GC.run");
         String info = jcmd(n, "GC.heap_info");
