@@ -7,12 +7,12 @@ import io.kingbus.binlog.HeartbeatEvent;
 import io.kingbus.binlog.EventType;
 import io.kingbus.binlog.FormatDescription;
 import io.kingbus.binlog.PositionedEvent;
-import io.kingbus.store.BinlogChunkReader;
 import io.kingbus.binlog.RotateEvent;
 import io.kingbus.gtid.GtidSet;
 import io.kingbus.protocol.EofPacket;
 import io.kingbus.protocol.ErrPacket;
 import io.kingbus.protocol.ErrorCodes;
+import io.kingbus.store.BinlogChunkReader;
 import io.kingbus.store.BinlogFileInfo;
 import io.kingbus.store.BinlogReader;
 import io.kingbus.store.BinlogStore;
@@ -54,7 +54,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the server's small dump executor, scheduled when there is something to do (a commit in the store, the socket
  * becoming writable again, a heartbeat due) and at most once at a time per session. A task writes while the channel
  * is writable and for at most {@link #BUDGET_BYTES}, then yields, so one fast client never starves the others and a
- * slow one holds at most its socket buffer plus one event.
+ * slow one holds at most its socket buffer (the channel's high water mark, {@code writeBufferHigh}) plus one event,
+ * one read buffer and one batch being gathered; a dump waiting for commits holds no buffer at all.
  *
  * <p>Serving path: the store's committed bytes are read as they are, many events per positional read
  * ({@link BinlogChunkReader}, up to {@link #CHUNK} bytes into one pooled direct buffer), and framed from there without
