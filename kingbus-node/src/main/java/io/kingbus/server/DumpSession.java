@@ -514,7 +514,7 @@ final class DumpSession {
 
     private boolean openGtid(BinlogStore store, List<BinlogFileInfo> files) throws IOException {
         GtidSet have = request.have();
-        skip = new GtidSkip(have.copy());
+        skip = have.isEmpty() ? null : new GtidSkip(have.copy()); // an empty set skips nothing: no GTID lookups
         if (!request.file().isEmpty()) {
             // MySQL honours a file name in a GTID dump: start there, still skipping what the replica has
             return openPosition(store, files, request.file(), request.position());
