@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.LongAdder;
  * the run's length is subtracted to show what serving cost.
  *
  * <p>(b) Node memory per client: the serving node's RSS ({@code /proc/<pid>/status} VmRSS) before the readers and its
- * peak while they read, and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
+ * peak while they read, the direct memory held in its Netty buffers (its {@code kingbus_netty_direct_pinned_bytes},
+ * sampled every second), and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
  * without readers and with the 100 readers connected and caught up (tailing), each difference divided by the number
  * of readers.
  *
@@ -55,7 +56,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * Node JVM options can be added with the environment variable {@code SERVER_BENCH_NODE_ARGS}; with
  * {@code SERVER_BENCH_JFR=/path/file.jfr} the serving node is recorded (JFR, profile settings) while the replica's IO
- * thread catches up from it; {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead.
+ * thread catches up from it (and, into {@code file-fanout.jfr}, while the readers catch up);
+ * {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead.
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -217,9 +219,14 @@ public final class ServerBench {
         long rssBefore = rss(serving);
         long heapBefore = liveHeap(serving);
         AtomicLong rssPeak = new AtomicLong(rssBefore);
+        long directBefore = directPinned(serving);
+        AtomicLong directPeak = new AtomicLong(directBefore);
         Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
+            for (int tick = 0; !Thread.currentThread().isInterrupted(); tick++) {
                 rssPeak.accumulateAndGet(rss(serving), Math::max);
+                if (tick % 10 == 0) { // a /metrics scrape costs the node CPU: once a second
+                    directPeak.accumulateAndGet(directPinned(serving), Math::max);
+                }
                 try {
                     Thread.sleep(100);
                 } catch (InterruptedException e) {
@@ -229,6 +236,11 @@ public final class ServerBench {
         }, "rss-sampler");
         sampler.start();
         Readers fan = new Readers(readers, totalTrx);
+        String jfr = System.getenv("SERVER_BENCH_JFR");
+        String fanJfr = jfr == null || jfr.isBlank() ? null : jfr.replaceFirst("(\\.jfr)?$", "-fanout.jfr");
+        if (fanJfr != null) {
+            jcmd(serving, "JFR.start name=fanout settings=profile");
+        }
         double nodeCpu0 = cpuSeconds(serving.pid());
         double benchCpu0 = cpuSeconds(ProcessHandle.current().pid());
         long t0 = System.nanoTime();
@@ -236,12 +248,17 @@ public final class ServerBench {
         double[] loaded = ingest();
         fan.awaitDone();
         double fanSeconds = (System.nanoTime() - t0) / 1e9;
+        if (fanJfr != null) {
+            jcmd(serving, "JFR.stop name=fanout filename=" + fanJfr);
+            System.out.println("  JFR recording of " + serving.name + " while the readers caught up: " + fanJfr);
+        }
         long fanBytes = fan.bytes();
         double nodeCpu = cpuSeconds(serving.pid()) - nodeCpu0;
         double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
         sampler.interrupt();
         sampler.join();
         long heapWith = liveHeap(serving);
+        long directWith = directPinned(serving);
         long rssWith = rss(serving);
         // the readers now tail: a third backlog reaches them as the syncer commits it
         stopSyncer();
@@ -267,6 +284,9 @@ public final class ServerBench {
                 + "included), the %d clients' JVM %.1f s", nodeCpu, nodeCpu / (fanBytes / 1e9), readers, benchCpu));
         b.row("node RSS", String.format("%.0f MB before, %.0f MB peak, %.0f MB after; %.2f MB per client (peak)",
                 rssBefore / 1e6, rssPeak.get() / 1e6, rssWith / 1e6, (rssPeak.get() - rssBefore) / 1e6 / readers));
+        b.row("node direct memory in Netty buffers", String.format("%.1f MB before, %.1f MB peak, %.1f MB with %d "
+                + "tailing; %.0f KB per client (peak)", directBefore / 1e6, directPeak.get() / 1e6, directWith / 1e6,
+                readers, (directPeak.get() - directBefore) / 1e3 / readers));
         b.row("node live heap after full GC", String.format("%.1f MB without readers, %.1f MB with %d tailing; %.0f KB "
                 + "per client", heapBefore / 1e6, heapWith / 1e6, readers, (heapWith - heapBefore) / 1e3 / readers));
         b.row("syncer ingest, no readers", String.format("%,d trx (%.1f MB) in %.2f s = %s trx/s; all 3 nodes %.2f s",
@@ -539,6 +559,20 @@ public final class ServerBench {
     }
 
     /** The node's used heap right after a full GC, from {@code jcmd GC.run} and {@code GC.heap_info}. */
+    /** Direct memory held by live buffers of the node's pooled Netty allocator (its /metrics), or 0. */
+    private static long directPinned(NodeProcess n) {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^kingbus_netty_direct_pinned_bytes (\\S+)$")
+                    .matcher(n.get("/metrics").body());
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
     private static long liveHeap(NodeProcess n) throws IOException, InterruptedException {
         jcmd(n, "GC.run");
         String info = jcmd(n, "GC.heap_info");

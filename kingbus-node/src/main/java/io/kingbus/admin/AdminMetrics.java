@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ import java.util.function.ToDoubleFunction;
  * kingbus_raft_term, kingbus_raft_commit_index, kingbus_raft_applied_index, kingbus_raft_members
  * kingbus_store_size_bytes
  * kingbus_events_applied_total, kingbus_bytes_applied_total
+ * kingbus_netty_direct_pinned_bytes, kingbus_netty_direct_used_bytes   Netty's pooled direct memory: held, reserved
  * kingbus_status_up                 0 when status() failed (gauges are then NaN, counters keep their last value)
  * jvm_*, process_*, system_*                                                   JVM metrics
  * </pre>
@@ -81,6 +83,18 @@ final class AdminMetrics implements AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("kingbus.bytes.applied", this, m -> counter(m.snapshot, RaftNodeStatus::bytesApplied))
                 .description("Binlog event bytes applied to this node's store")
+                .register(registry);
+        // Netty's pooled direct memory (the binlog server's read buffers and socket queues) is invisible to the
+        // JVM's buffer-pool metrics: it is allocated without a Cleaner
+        Gauge.builder("kingbus.netty.direct.pinned", PooledByteBufAllocator.DEFAULT,
+                        a -> a.pinnedDirectMemory())
+                .description("Direct memory held by live buffers of Netty's pooled allocator")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("kingbus.netty.direct.used", PooledByteBufAllocator.DEFAULT,
+                        a -> a.metric().usedDirectMemory())
+                .description("Direct memory Netty's pooled allocator has reserved (its arenas' chunks)")
+                .baseUnit("bytes")
                 .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

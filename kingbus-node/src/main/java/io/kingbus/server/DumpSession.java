@@ -12,11 +12,13 @@ import io.kingbus.gtid.GtidSet;
 import io.kingbus.protocol.EofPacket;
 import io.kingbus.protocol.ErrPacket;
 import io.kingbus.protocol.ErrorCodes;
+import io.kingbus.store.BinlogChunkReader;
 import io.kingbus.store.BinlogFileInfo;
 import io.kingbus.store.BinlogReader;
 import io.kingbus.store.BinlogStore;
 import io.kingbus.store.StoreCorruptionException;
 import io.kingbus.store.StoreException;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -28,7 +30,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One COM_BINLOG_DUMP / COM_BINLOG_DUMP_GTID stream, sent the way MySQL 5.7/8.0's Binlog_sender sends it (verified
@@ -53,12 +54,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * the server's small dump executor, scheduled when there is something to do (a commit in the store, the socket
  * becoming writable again, a heartbeat due) and at most once at a time per session. A task writes while the channel
  * is writable and for at most {@link #BUDGET_BYTES}, then yields, so one fast client never starves the others and a
- * slow one holds at most its socket buffer plus one event.
+ * slow one holds at most its socket buffer (the channel's high water mark, {@code writeBufferHigh}) plus one event,
+ * one read buffer and one batch being gathered; a dump waiting for commits holds no buffer at all.
+ *
+ * <p>Serving path: the store's committed bytes are read as they are, many events per positional read
+ * ({@link BinlogChunkReader}, up to {@link #CHUNK} bytes into one pooled direct buffer), and framed from there without
+ * an object per event: small events are copied once into the outgoing batch, large ones (from
+ * {@link Framing#SLICE_THRESHOLD}) are read into a buffer of their own and sent as slices of it. Checksums are not
+ * re-verified on the way out, as MySQL's dump thread does not (the store verified them on append; the replica checks
+ * them); event framing is checked. Only what must differ from the stored bytes is rewritten: the FORMAT_DESCRIPTION,
+ * events sent without their CRC32 to a checksum-unaware client, and the fake ROTATEs and heartbeats. A GTID dump looks
+ * at GTID events in place and decodes events only inside transactions the replica already has.
  */
 final class DumpSession {
     private static final Logger log = LoggerFactory.getLogger(DumpSession.class);
     /** Bytes one task run may queue before it yields to other sessions. */
     static final int BUDGET_BYTES = 4 << 20;
+    /** Largest read from the store: whole events of up to this many bytes per positional read. */
+    static final int CHUNK = 128 * 1024;
+    /** Smallest read buffer taken for what is committed (a tailing dump reads little at a time). */
+    private static final int MIN_READ = 16 * 1024;
     private static final int IDLE = 0;
     private static final int SCHEDULED = 1;
     private static final int RESCHEDULE = 2;
@@ -78,7 +93,16 @@ final class DumpSession {
     private final AtomicInteger state = new AtomicInteger(IDLE);
 
     // Owned by the task (one run at a time).
-    private BinlogReader reader;
+    private BinlogChunkReader chunks;
+    /** Reused read buffer for runs of small events (never sliced); null while caught up. */
+    private ByteBuf readBuffer;
+    /** The buffer the next events come from: readBuffer or a large event's own buffer. */
+    private ByteBuf current;
+    private int currentOffset;
+    private int currentEnd;
+    /** The file of the events in {@link #current} and the position of the one at {@link #currentOffset}. */
+    private String chunkFile;
+    private long chunkPosition;
     /** MySQL's skip_event in a GTID dump: transactions the replica has (null in a file:pos dump). */
     private GtidSkip skip;
     /** The end of skipped events not yet announced by a heartbeat (MySQL's exclude_group_end_pos), or -1. */
@@ -91,18 +115,26 @@ final class DumpSession {
     private boolean strip;
     private String sentFile;
     private long lastSentNanos = System.nanoTime();
+    /** Packets were queued since {@link #lastSentNanos} was last taken (taken once per read, not per event). */
+    private boolean sentSinceStamp;
+    private String file;
+    private long position;
+    private long lastEventTimestamp;
+    private long eventsSent;
+    private long bytesSent;
 
-    // Read by status and the heartbeat tick.
-    private volatile String file;
-    private volatile long position;
-    private volatile long lastEventTimestamp;
+    // Read by status and the heartbeat tick: the task's own fields above, published once per run (a volatile write
+    // per event is what a dump of small events spent much of its time on).
+    private volatile String shownFile;
+    private volatile long shownPosition;
+    private volatile long shownTimestamp;
+    private volatile long shownEvents;
+    private volatile long shownBytes;
     private volatile boolean caughtUp;
     private volatile long lastWriteNanos = System.nanoTime();
     private volatile boolean heartbeatDue;
     private volatile String killMessage;
     private volatile boolean closeRequested;
-    private final AtomicLong eventsSent = new AtomicLong();
-    private final AtomicLong bytesSent = new AtomicLong();
     private ScheduledFuture<?> heartbeatTimer;
 
     DumpSession(BinlogServer server, ServerConnection connection, Channel channel, Request request, int firstSequenceId) {
@@ -113,6 +145,7 @@ final class DumpSession {
         this.framing = new Framing(firstSequenceId);
         this.file = request.file();
         this.position = request.position();
+        publish();
     }
 
     Request request() {
@@ -128,15 +161,15 @@ final class DumpSession {
     }
 
     String file() {
-        return file;
+        return shownFile;
     }
 
     long position() {
-        return position;
+        return shownPosition;
     }
 
     long lastEventTimestamp() {
-        return lastEventTimestamp;
+        return shownTimestamp;
     }
 
     boolean caughtUp() {
@@ -144,11 +177,29 @@ final class DumpSession {
     }
 
     long eventsSent() {
-        return eventsSent.get();
+        return shownEvents;
     }
 
     long bytesSent() {
-        return bytesSent.get();
+        return shownBytes;
+    }
+
+    /** Makes the task's progress visible to status and the heartbeat tick. */
+    private void publish() {
+        if (sentSinceStamp) {
+            stampSent();
+        }
+        shownFile = file;
+        shownPosition = position;
+        shownTimestamp = lastEventTimestamp;
+        shownEvents = eventsSent;
+        shownBytes = bytesSent;
+    }
+
+    private void stampSent() {
+        sentSinceStamp = false;
+        lastSentNanos = System.nanoTime();
+        lastWriteNanos = lastSentNanos;
     }
 
     /** Starts the stream (on the dump executor). */
@@ -260,44 +311,56 @@ final class DumpSession {
         long budget = BUDGET_BYTES;
         boolean wrote = false;
         while (channel.isWritable() && budget > 0) {
-            caughtUp = true; // before polling: a commit published after the poll then wakes us (onCommit)
-            PositionedEvent e;
-            try {
-                e = reader.poll();
-            } catch (StoreCorruptionException ex) {
-                log.warn("binlog dump to {}: {}", connection.describe(), ex.getMessage());
-                fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange(MySqlFlavor.CRC_FAILURE));
-                return;
-            } catch (StoreException ex) {
-                fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange(MySqlFlavor.BINLOG_NOT_OPEN));
-                return;
-            } catch (IOException ex) {
-                log.warn("binlog dump to {}: {}", connection.describe(), ex.toString());
-                fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange("I/O error reading log event"));
-                return;
+            if (currentOffset >= currentEnd) {
+                if (sentSinceStamp) {
+                    stampSent();
+                }
+                caughtUp = true; // before reading: a commit published after the read then wakes us (onCommit)
+                try {
+                    if (fill() == 0) {
+                        break;
+                    }
+                } catch (StoreCorruptionException ex) {
+                    log.warn("binlog dump to {}: {}", connection.describe(), ex.getMessage());
+                    fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange(MySqlFlavor.BOGUS_DATA));
+                    return;
+                } catch (StoreException ex) {
+                    fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange(MySqlFlavor.BINLOG_NOT_OPEN));
+                    return;
+                } catch (IOException ex) {
+                    log.warn("binlog dump to {}: {}", connection.describe(), ex.toString());
+                    fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange("I/O error reading log event"));
+                    return;
+                }
+                caughtUp = false;
             }
-            if (e == null) {
-                break;
-            }
-            caughtUp = false;
             wrote = true;
-            if (!e.file().equals(sentFile)) {
+            ByteBuf buf = current;
+            int at = currentOffset;
+            int length = buf.getIntLE(at + BinlogEvent.LENGTH_OFFSET); // checked by the chunk reader
+            long end = chunkPosition + length;
+            currentOffset += length;
+            chunkPosition = end;
+            if (!chunkFile.equals(sentFile)) {
                 // a new file: MySQL sends a fake ROTATE before every file, even after the previous file's real
                 // ROTATE; what was skipped at the end of the previous file is not announced
                 pendingSkipEnd = -1;
                 lastEventSkipped = false;
-                budget -= sendFakeRotate(e.file(), 4);
+                budget -= sendFakeRotate(chunkFile, 4);
             }
-            if (skip != null && skip.skips(e.event())) {
-                budget -= Math.max(64, e.event().length() / 8); // reading costs too, but less than sending
+            if (skip != null && skip.skips(buf, at, length)) {
+                budget -= Math.max(64, length / 8); // reading costs too, but less than sending
                 lastEventSkipped = true;
-                file = e.file();
-                position = e.endPosition();
+                file = chunkFile;
+                position = end;
+                if (sentSinceStamp) {
+                    stampSent();
+                }
                 if (System.nanoTime() - lastSentNanos >= request.heartbeatPeriodNanos()) {
-                    budget -= heartbeat(e.endPosition()); // keep the replica's position (and connection) moving
+                    budget -= heartbeat(end); // keep the replica's position (and connection) moving
                     pendingSkipEnd = -1;
                 } else {
-                    pendingSkipEnd = e.endPosition();
+                    pendingSkipEnd = end;
                 }
                 continue;
             }
@@ -306,7 +369,10 @@ final class DumpSession {
                 budget -= heartbeat(pendingSkipEnd); // the replica's position moves past the skipped events
                 pendingSkipEnd = -1;
             }
-            budget -= send(e);
+            budget -= send(buf, at, length, end);
+        }
+        if (caughtUp) {
+            releaseBuffers(); // a dump waiting for commits holds no read buffer
         }
         if (caughtUp) {
             if (lastEventSkipped) {
@@ -324,6 +390,9 @@ final class DumpSession {
             }
             if (heartbeatDue) {
                 heartbeatDue = false;
+                if (sentSinceStamp) {
+                    stampSent();
+                }
                 if (System.nanoTime() - lastSentNanos >= request.heartbeatPeriodNanos() * 9 / 10) {
                     heartbeat(readerPosition());
                     wrote = true;
@@ -334,6 +403,7 @@ final class DumpSession {
             framing.flushBatch(channel);
             channel.flush();
         }
+        publish();
         if (!caughtUp && channel.isWritable()) {
             wake(); // budget used up: yield to the other sessions, then go on
         }
@@ -341,10 +411,75 @@ final class DumpSession {
 
     /** Where the reader is in the file last announced to the client (after skipped events too). */
     private long readerPosition() {
-        if (reader != null && sentFile != null && sentFile.equals(reader.file())) {
-            return reader.position();
+        if (chunks != null && sentFile != null && sentFile.equals(chunkFile)) {
+            return chunkPosition;
         }
         return position;
+    }
+
+    /**
+     * Reads the next committed events into {@link #current}: runs of small events into the reused read buffer, an
+     * event of {@link Framing#SLICE_THRESHOLD} bytes or more into a buffer of its own (its slices then keep only it
+     * alive while queued, so what a slow client holds is what the channel's write accounting sees). Returns the bytes
+     * read, 0 when nothing more is committed.
+     */
+    private int fill() throws IOException {
+        if (current != null && current != readBuffer) {
+            current.release(); // a large event's buffer: its queued slices keep it until sent
+        }
+        current = null;
+        currentOffset = 0;
+        currentEnd = 0;
+        long available = chunks.advance();
+        chunkFile = chunks.file();
+        chunkPosition = chunks.position();
+        if (available == 0) {
+            return 0;
+        }
+        int size = (int) Math.min(CHUNK, Math.max(available, MIN_READ));
+        if (readBuffer != null && (readBuffer.refCnt() > 1 || readBuffer.capacity() < size)) {
+            readBuffer.release(); // too small, or (never by design) still sliced by queued writes
+            readBuffer = null;
+        }
+        if (readBuffer == null) {
+            readBuffer = channel.alloc().directBuffer(size);
+        }
+        int aloneFrom = Framing.SLICE_THRESHOLD - 1; // a payload (status byte + event) that Framing slices
+        ByteBuf into = readBuffer;
+        int n = chunks.read(into.internalNioBuffer(0, into.capacity()), aloneFrom);
+        if (n < 0) {
+            into = channel.alloc().directBuffer(-n);
+            try {
+                n = chunks.read(into.internalNioBuffer(0, into.capacity()), aloneFrom);
+            } catch (IOException | RuntimeException e) {
+                into.release();
+                throw e;
+            }
+            if (n <= 0) {
+                into.release();
+                throw new StoreCorruptionException("the event at " + chunks.file() + ":" + chunks.position()
+                        + " changed size between two reads", null);
+            }
+        }
+        into.setIndex(0, n);
+        current = into;
+        currentEnd = n;
+        chunkFile = chunks.file();
+        chunkPosition = chunks.position() - n;
+        return n;
+    }
+
+    private void releaseBuffers() {
+        if (current != null && current != readBuffer) {
+            current.release();
+        }
+        current = null;
+        currentOffset = 0;
+        currentEnd = 0;
+        if (readBuffer != null) {
+            readBuffer.release();
+            readBuffer = null;
+        }
     }
 
     /** Opens the reader and sends the first fake ROTATE (and FORMAT_DESCRIPTION); false (after an ERR) on failure. */
@@ -379,7 +514,7 @@ final class DumpSession {
 
     private boolean openGtid(BinlogStore store, List<BinlogFileInfo> files) throws IOException {
         GtidSet have = request.have();
-        skip = new GtidSkip(have.copy());
+        skip = have.isEmpty() ? null : new GtidSkip(have.copy()); // an empty set skips nothing: no GTID lookups
         if (!request.file().isEmpty()) {
             // MySQL honours a file name in a GTID dump: start there, still skipping what the replica has
             return openPosition(store, files, request.file(), request.position());
@@ -411,7 +546,7 @@ final class DumpSession {
         String startFile;
         try (BinlogReader probe = store.openReader(have)) { // the latest file whose PREVIOUS_GTIDS ⊆ have
             startFile = probe.file();
-            reader = store.openReader(startFile, 4); // opened before the probe unpins the file
+            chunks = store.openReader(startFile, 4).toChunkReader(); // opened before the probe unpins the file
         } catch (io.kingbus.store.PurgedException e) {
             fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, flavor.purgedRequiredGtids());
             return false;
@@ -432,7 +567,7 @@ final class DumpSession {
             return false;
         }
         if (pos <= 4) {
-            reader = store.openReader(name, 4);
+            chunks = store.openReader(name, 4).toChunkReader();
             sendFakeRotate(name, 4);
             return true;
         }
@@ -450,7 +585,7 @@ final class DumpSession {
             skip.formatDescription(fde); // the checksum the skipped transactions are read with
         }
         try {
-            reader = store.openReader(name, pos);
+            chunks = store.openReader(name, pos).toChunkReader();
         } catch (StoreException e) {
             if (e instanceof StoreCorruptionException) {
                 throw e;
@@ -491,28 +626,30 @@ final class DumpSession {
         return true;
     }
 
-    /** Sends one stored event; returns the bytes queued. */
-    private long send(PositionedEvent e) {
-        BinlogEvent event = e.event();
+    /** Sends one stored event, {@code buf[at, at + length)}, ending at {@code end}; returns the bytes queued. */
+    private long send(ByteBuf buf, int at, int length, long end) {
         long queued;
-        if (event.type() == EventType.FORMAT_DESCRIPTION) {
+        if (buf.getUnsignedByte(at + BinlogEvent.TYPE_OFFSET) == EventType.FORMAT_DESCRIPTION) {
             // GTID dumps clear "created" when they skip the file's first transaction; file:pos dumps only clear
             // log_pos and created in the FORMAT_DESCRIPTION sent before a mid-file start (sent in openPosition)
-            queued = sendFormatDescription(event, false);
+            queued = sendFormatDescription(event(buf, at, length), false);
         } else {
-            byte[] bytes = event.bytes();
-            if (strip) {
-                bytes = stripChecksum(bytes);
-            }
-            queued = framing.write(channel, 0, bytes);
+            queued = framing.write(channel, 0, buf, at, length, strip);
             sent(queued);
         }
-        if (event.timestamp() != 0) {
-            lastEventTimestamp = event.timestamp();
+        long timestamp = buf.getUnsignedIntLE(at);
+        if (timestamp != 0) {
+            lastEventTimestamp = timestamp;
         }
-        file = e.file();
-        position = e.endPosition();
+        file = chunkFile;
+        position = end;
         return queued;
+    }
+
+    static BinlogEvent event(ByteBuf buf, int at, int length) {
+        byte[] b = new byte[length];
+        buf.getBytes(at, b);
+        return BinlogEvent.of(b);
     }
 
     /**
@@ -578,19 +715,9 @@ final class DumpSession {
     }
 
     private void sent(long bytes) {
-        bytesSent.addAndGet(bytes);
-        eventsSent.incrementAndGet();
-        lastSentNanos = System.nanoTime();
-        lastWriteNanos = lastSentNanos;
-    }
-
-    private static byte[] stripChecksum(byte[] event) {
-        if (event.length < BinlogEvent.HEADER_LENGTH + 4) {
-            return event;
-        }
-        byte[] b = java.util.Arrays.copyOf(event, event.length - 4);
-        Bytes.putU32(b, BinlogEvent.LENGTH_OFFSET, b.length);
-        return b;
+        bytesSent += bytes;
+        eventsSent++;
+        sentSinceStamp = true;
     }
 
     // ------------------------------------------------------------------ ending
@@ -630,18 +757,20 @@ final class DumpSession {
 
     private void release() {
         finished = true;
+        publish();
         framing.discard();
         ScheduledFuture<?> t = heartbeatTimer;
         if (t != null) {
             t.cancel(false);
         }
-        if (reader != null) {
+        releaseBuffers();
+        if (chunks != null) {
             try {
-                reader.close();
+                chunks.close();
             } catch (IOException | RuntimeException e) {
                 log.debug("closing a binlog reader: {}", e.toString());
             }
-            reader = null;
+            chunks = null;
         }
         server.unregisterDump(this);
     }

@@ -4,6 +4,7 @@ import io.kingbus.binlog.BinlogEvent;
 import io.kingbus.binlog.ContainedTransactionFilter;
 import io.kingbus.binlog.EventType;
 import io.kingbus.gtid.GtidSet;
+import io.netty.buffer.ByteBuf;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -52,6 +53,29 @@ final class GtidSkip {
             }
         }
         return filter != null && filter.skips(event);
+    }
+
+    /**
+     * {@link #skips(BinlogEvent)} for the event {@code buf[at, at + length)}, read in place: an event is copied and
+     * decoded only inside a transaction the replica has (and for a FORMAT_DESCRIPTION), so a replica catching up what it
+     * lacks costs no object per event.
+     */
+    boolean skips(ByteBuf buf, int at, int length) {
+        int type = buf.getUnsignedByte(at + BinlogEvent.TYPE_OFFSET);
+        if (type == EventType.ANONYMOUS_GTID) {
+            filter = null;
+            return false;
+        }
+        if (type == EventType.GTID && length >= GTID_PREFIX) {
+            int sid = at + BinlogEvent.HEADER_LENGTH + 1;
+            if (!have.contains(new UUID(buf.getLong(sid), buf.getLong(sid + 8)), buf.getLongLE(sid + 16))) {
+                filter = null;
+                return false;
+            }
+        } else if (filter == null && type != EventType.GTID && type != EventType.FORMAT_DESCRIPTION) {
+            return false;
+        }
+        return skips(DumpSession.event(buf, at, length));
     }
 
     /** False when the replica lacks the event's GTID; true when it has it (or the event is too short to tell). */

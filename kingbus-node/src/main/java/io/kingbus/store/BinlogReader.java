@@ -112,6 +112,20 @@ public final class BinlogReader implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Hands this reader's file, pin and position to a {@link BinlogChunkReader} that reads on from there; this reader
+     * is closed after (its file stays pinned, by the chunk reader). Opening through a BinlogReader first keeps the
+     * store's checks (file known, not purged, position an event boundary) in one place.
+     */
+    public BinlogChunkReader toChunkReader() throws IOException {
+        if (closed) {
+            throw new StoreException("the binlog reader is closed");
+        }
+        BinlogChunkReader chunks = new BinlogChunkReader(store, file, channel, reader.position());
+        closed = true; // the chunk reader owns the channel and the pin now
+        return chunks;
+    }
+
     private void close(boolean last) throws IOException {
         try {
             channel.close();

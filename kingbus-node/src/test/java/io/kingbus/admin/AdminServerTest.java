@@ -211,6 +211,8 @@ class AdminServerTest {
         assertThat(text).containsPattern("(?m)^kingbus_raft_applied_index 41(\\.0)?$");
         assertThat(text).containsPattern("(?m)^kingbus_raft_members 2(\\.0)?$");
         assertThat(text).containsPattern("(?m)^kingbus_store_size_bytes 123456(\\.0)?$");
+        assertThat(text).containsPattern("(?m)^kingbus_netty_direct_pinned_bytes \\d")
+                .containsPattern("(?m)^kingbus_netty_direct_used_bytes \\d");
         assertThat(text).containsPattern("(?m)^kingbus_events_applied_total 900(\\.0)?$");
         assertThat(text).containsPattern("(?m)^kingbus_bytes_applied_total 65536(\\.0)?$");
         assertThat(text).containsPattern("(?m)^kingbus_raft_caught_up 1(\\.0)?$");

@@ -378,6 +378,46 @@ class BinlogServerErrorsTest {
     }
 
     @Test
+    void aStoreFileDamagedUnderTheServerEndsTheDumpWithMysqlsErrorNotWithGarbage() throws Exception {
+        Path damagedDir = dir.resolve("damaged");
+        try (BinlogStore damaged = BinlogStore.open(damagedDir, StoreOptions.defaults().withFsync(false))) {
+            new PrimaryFeeder(primary, damaged).sync();
+            BinlogFileInfo first = damaged.files().get(0);
+            long at = damaged.locate(first.lastGtid()).position();
+            // the served path does not re-verify checksums (as MySQL's dump thread does not), but it checks framing:
+            // an end_log_pos that does not match the event's place
+            try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(
+                    damagedDir.resolve("binlog").resolve(first.name()).toFile(), "rw")) {
+                raf.seek(at + BinlogEvent.LOG_POS_OFFSET);
+                raf.write(new byte[] {1, 2, 3, 4});
+            }
+            try (BinlogServer s = new BinlogServer(damaged, BinlogServerConfig.of("127.0.0.1", 0, USER, PASSWORD))
+                    .start();
+                 RawClient c = RawClient.login(s.port(), USER, PASSWORD)) {
+                c.query("SET @master_binlog_checksum = 'CRC32'");
+                c.write(0, new BinlogDump(4, BinlogDump.NON_BLOCK, 906, first.name()).encode());
+                List<BinlogEvent> got = new ArrayList<>();
+                assertThatThrownBy(() -> {
+                    while (true) {
+                        BinlogEvent e = c.readEvent();
+                        if (e == null) {
+                            break;
+                        }
+                        got.add(e);
+                    }
+                }).isInstanceOfSatisfying(RawClient.ServerError.class, e -> {
+                    assertThat(e.err.errorCode()).isEqualTo(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG);
+                    assertThat(e.err.message()).startsWith("bogus data in log event");
+                });
+                assertThat(got).isNotEmpty();
+                for (BinlogEvent e : got) {
+                    assertThat(e.logPos()).as("nothing at or past the damaged event is served").isLessThanOrEqualTo(at);
+                }
+            }
+        }
+    }
+
+    @Test
     void checksumUnawareClientGetsEventsWithoutChecksums() throws Exception {
         String file = store.files().get(0).name();
         List<BinlogEvent> stripped;

@@ -1,0 +1,115 @@
+package io.kingbus.server;
+
+import io.kingbus.binlog.BinlogEvent;
+import io.kingbus.binlog.Bytes;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Packets as MySQL frames them, whatever path an event takes: copied (small), sliced out of the read buffer (large),
+ * split at 0xFFFFFF with an empty trailing packet, and rewritten without its CRC32; in order, with consecutive
+ * sequence ids, and the read buffer's bytes released once written.
+ */
+class FramingTest {
+
+    /** A fake event of {@code length} bytes whose header's length field says so; the rest random. */
+    private static byte[] event(Random r, int length) {
+        byte[] b = new byte[length];
+        r.nextBytes(b);
+        Bytes.putU32(b, BinlogEvent.LENGTH_OFFSET, length);
+        return b;
+    }
+
+    /** Physical packets of the channel's output: {sequence, payload}. */
+    private static List<Object[]> packets(EmbeddedChannel ch) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        ByteBuf out;
+        while ((out = ch.readOutbound()) != null) {
+            byte[] b = new byte[out.readableBytes()];
+            out.readBytes(b);
+            out.release();
+            all.writeBytes(b);
+        }
+        byte[] wire = all.toByteArray();
+        List<Object[]> packets = new ArrayList<>();
+        int o = 0;
+        while (o < wire.length) {
+            int len = (wire[o] & 0xff) | (wire[o + 1] & 0xff) << 8 | (wire[o + 2] & 0xff) << 16;
+            packets.add(new Object[] {wire[o + 3] & 0xff, Arrays.copyOfRange(wire, o + 4, o + 4 + len)});
+            o += 4 + len;
+        }
+        assertThat(o).isEqualTo(wire.length);
+        return packets;
+    }
+
+    @Test
+    void framesSmallLargeSplitAndStrippedEventsInOrder() {
+        Random r = new Random(5);
+        int[] sizes = {19, 200, Framing.SLICE_THRESHOLD - 2, Framing.SLICE_THRESHOLD - 1, 70_000, 31, 0xFFFFFF - 1,
+                0xFFFFFF + 5000, 100, 40_000};
+        for (boolean strip : new boolean[] {false, true}) {
+            EmbeddedChannel ch = new EmbeddedChannel();
+            ch.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+            Framing framing = new Framing(1);
+            // the events back to back in one pooled buffer, as the dump reads them
+            ByteBuf read = PooledByteBufAllocator.DEFAULT.directBuffer();
+            List<byte[]> events = new ArrayList<>();
+            List<Integer> offsets = new ArrayList<>();
+            for (int size : sizes) {
+                byte[] e = event(r, size);
+                events.add(e);
+                offsets.add(read.writerIndex());
+                read.writeBytes(e);
+            }
+            long wire = 0;
+            for (int i = 0; i < events.size(); i++) {
+                wire += framing.write(ch, 0, read, offsets.get(i), events.get(i).length, strip);
+            }
+            read.release(); // queued slices keep what they need
+            framing.flushBatch(ch);
+            ch.flush();
+            List<Object[]> packets = packets(ch);
+            int seq = 1;
+            int p = 0;
+            long seen = 0;
+            for (byte[] e : events) {
+                byte[] want = e;
+                if (strip && e.length >= BinlogEvent.HEADER_LENGTH + 4) {
+                    want = Arrays.copyOf(e, e.length - 4);
+                    Bytes.putU32(want, BinlogEvent.LENGTH_OFFSET, want.length);
+                }
+                ByteArrayOutputStream payload = new ByteArrayOutputStream();
+                while (true) {
+                    Object[] packet = packets.get(p++);
+                    assertThat(packet[0]).as("sequence id").isEqualTo(seq);
+                    seq = (seq + 1) & 0xff;
+                    byte[] body = (byte[]) packet[1];
+                    payload.writeBytes(body);
+                    seen += 4 + body.length;
+                    if (body.length < 0xFFFFFF) {
+                        break;
+                    }
+                }
+                byte[] got = payload.toByteArray();
+                assertThat(got[0]).as("OK marker").isZero();
+                assertThat(Arrays.copyOfRange(got, 1, got.length)).as("event of %d bytes, strip %s", e.length, strip)
+                        .isEqualTo(want);
+            }
+            assertThat(p).isEqualTo(packets.size());
+            assertThat(seen).isEqualTo(wire);
+            assertThat(framing.sequence()).isEqualTo(seq);
+            assertThat(read.refCnt()).as("the read buffer is released once written").isZero();
+            ch.finishAndReleaseAll();
+        }
+    }
+}
