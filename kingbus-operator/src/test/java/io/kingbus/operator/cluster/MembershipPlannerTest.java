@@ -47,6 +47,21 @@ class MembershipPlannerTest {
                     Set.copyOf(pods), Set.copyOf(pods), step);
         }
 
+        /**
+         * The add of the next ordinal in flight: the StatefulSet raised, the step recorded in {@code state}; from
+         * Joining on, its pod runs and it is in the raft configuration (not ready yet).
+         */
+        String addInFlight(String state) {
+            String member = name + "-" + members.size();
+            step = new MembershipStep(MembershipStep.ADD, member, "t", state);
+            stsReplicas = members.size() + 1;
+            if (MembershipStep.JOINING.equals(state)) {
+                pods.add(member);
+                members.add(member);
+            }
+            return member;
+        }
+
         /** Applies one action; pods start and members catch up at once (the tests of waiting are separate). */
         void apply(Action a) {
             log.add(a.getClass().getSimpleName() + (a instanceof MembershipPlanner.Idle ? "" : " " + member(a)));
@@ -135,8 +150,7 @@ class MembershipPlannerTest {
     void addWaitsForThePodThenForTheMemberToBeReady() {
         Sim sim = new Sim(3);
         sim.desired = 4;
-        sim.step = new MembershipStep(MembershipStep.ADD, "kb-3", "t", MembershipStep.WAITING_FOR_POD);
-        sim.stsReplicas = 4;
+        sim.addInFlight(MembershipStep.WAITING_FOR_POD);
         assertThat(MembershipPlanner.plan(sim.observe())).isInstanceOf(MembershipPlanner.Wait.class);
         sim.pods.add("kb-3");
         assertThat(MembershipPlanner.plan(sim.observe())).isEqualTo(new MembershipPlanner.AddMember("kb-3"));
@@ -151,8 +165,7 @@ class MembershipPlannerTest {
     void loweringReplicasCancelsAnAddWhosePodNeverRuns() {
         Sim sim = new Sim(3);
         sim.desired = 4;
-        sim.step = new MembershipStep(MembershipStep.ADD, "kb-3", "t", MembershipStep.WAITING_FOR_POD);
-        sim.stsReplicas = 4;
+        sim.addInFlight(MembershipStep.WAITING_FOR_POD);
         assertThat(MembershipPlanner.plan(sim.observe())).isInstanceOf(MembershipPlanner.Wait.class);
         sim.desired = 3;
         assertThat(sim.run()).containsExactly("CancelAdd kb-3", "Shrink kb-3", "FinishRemove kb-3", "Idle");
@@ -164,10 +177,7 @@ class MembershipPlannerTest {
     void loweringReplicasCancelsAnAddThatJoinedButNeverCaughtUpByRemovingItFirst() {
         Sim sim = new Sim(3);
         sim.desired = 3;
-        sim.step = new MembershipStep(MembershipStep.ADD, "kb-3", "t", MembershipStep.JOINING);
-        sim.stsReplicas = 4;
-        sim.pods.add("kb-3");
-        sim.members.add("kb-3");
+        sim.addInFlight(MembershipStep.JOINING);
         Action cancel = MembershipPlanner.plan(sim.observe());
         assertThat(cancel).isEqualTo(new MembershipPlanner.CancelAdd("kb-3", true));
         sim.apply(cancel);
@@ -181,10 +191,7 @@ class MembershipPlannerTest {
     void anAddThatBecameAReadyVoterIsFinishedNotCancelled() {
         Sim sim = new Sim(3);
         sim.desired = 3;
-        sim.step = new MembershipStep(MembershipStep.ADD, "kb-3", "t", MembershipStep.JOINING);
-        sim.stsReplicas = 4;
-        sim.pods.add("kb-3");
-        sim.members.add("kb-3");
+        sim.addInFlight(MembershipStep.JOINING);
         sim.ready.add("kb-3");
         assertThat(sim.run()).containsExactly("FinishAdd kb-3", "RemoveMember kb-3", "Shrink kb-3",
                 "FinishRemove kb-3", "Idle");
