@@ -587,11 +587,6 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         }
     }
 
-    /**
-     * LEADER, FOLLOWER, CANDIDATE, LISTENER; REMOVED (was a member, is not in the configuration any more);
-     * JOINING (never was a member yet: started with {@code existing}, waiting to be added); FAILED (the store
-     * failed while applying); STOPPED.
-     */
     @Override
     public String unhealthy() {
         if (!started || closed || wasMember || sm.failed() || division() != null) {
@@ -603,6 +598,11 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
                 + "restart the node to join again";
     }
 
+    /**
+     * LEADER, FOLLOWER, CANDIDATE, LISTENER; REMOVED (was a member, is not in the configuration any more);
+     * JOINING (never was a member yet: started with {@code existing}, waiting to be added); FAILED (the store
+     * failed while applying); STOPPED.
+     */
     private String role(RaftServer.Division d) {
         if (sm.failed()) {
             return "FAILED";

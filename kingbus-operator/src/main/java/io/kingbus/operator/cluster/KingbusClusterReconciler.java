@@ -175,8 +175,8 @@ public class KingbusClusterReconciler implements Reconciler<KingbusCluster> {
             }
         });
         RaftView view = observeRaft(cluster, podsByName.keySet(), status.membershipStep);
-        metrics.update(ns, name, cluster.getMetadata().getUid(), view.members == null ? 0 : view.members.size(), view.ready.size(),
-                view.leader != null);
+        metrics.update(ns, name, cluster.getMetadata().getUid(), view.members == null ? 0 : view.members.size(),
+                view.ready.size(), view.leader != null);
 
         // 3. The group formed: from now on every fresh node joins as "existing".
         if ("new".equals(clusterState) && view.leader != null) {

@@ -145,6 +145,9 @@ public final class MembershipPlanner {
                 return new FinishAdd(member);
             }
             if (o.desiredReplicas() <= ordinal) {
+                if (o.raftMembers() == null) {
+                    return new Wait("cancelling the add of " + member + " waits until a node answers GET /cluster");
+                }
                 return new CancelAdd(member, inRaft);
             }
             if (!o.runningPods().contains(member)) {

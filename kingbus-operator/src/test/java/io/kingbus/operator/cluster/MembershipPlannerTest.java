@@ -178,6 +178,12 @@ class MembershipPlannerTest {
         Sim sim = new Sim(3);
         sim.desired = 3;
         sim.addInFlight(MembershipStep.JOINING);
+        ClusterObservation unknown = sim.observe();
+        unknown = new ClusterObservation(unknown.clusterName(), unknown.desiredReplicas(),
+                unknown.statefulSetReplicas(), null, null, unknown.readyMembers(), unknown.runningPods(),
+                unknown.existingPods(), unknown.step());
+        assertThat(MembershipPlanner.plan(unknown)).as("not knowing whether it joined, it does not shrink yet")
+                .isInstanceOf(MembershipPlanner.Wait.class);
         Action cancel = MembershipPlanner.plan(sim.observe());
         assertThat(cancel).isEqualTo(new MembershipPlanner.CancelAdd("kb-3", true));
         sim.apply(cancel);
