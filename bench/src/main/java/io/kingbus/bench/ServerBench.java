@@ -8,6 +8,7 @@ import io.kingbus.cluster.NodeProcess;
 import io.kingbus.gtid.GtidSet;
 import io.kingbus.syncer.BinlogDumpClient;
 import io.kingbus.syncer.DumpConfig;
+import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -132,7 +133,7 @@ public final class ServerBench {
         cluster.startAll();
         NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
         serving = cluster.running().stream().filter(n -> n != leader).findFirst().orElseThrow();
-        servingPort = ClusterHarness.freePort();
+        servingPort = FreePorts.take();
         syncerBody = "{\"syncer_id\": 7002, \"syncer_uuid\": \"" + UUID.randomUUID() + "\", \"mysql_addr\": \""
                 + primary.host() + ":" + primary.port() + "\", \"mysql_user\": \"root\", \"mysql_password\": \"\","
                 + " \"semi_sync\": false}";

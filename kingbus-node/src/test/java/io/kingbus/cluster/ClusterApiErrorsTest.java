@@ -1,6 +1,7 @@
 package io.kingbus.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kingbus.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -54,13 +55,13 @@ class ClusterApiErrorsTest extends ClusterTestBase {
                 404, "nobody");
 
         // a second change while one is in flight: 409. The first adds a node that never starts.
-        String ghostPeer = "http://127.0.0.1:" + ClusterHarness.freePort();
+        String ghostPeer = "http://127.0.0.1:" + FreePorts.take();
         Http.Reply ghost = leader.send("POST", "/members", "{\"name\": \"ghost\", \"peer_url\": " + q(ghostPeer) + "}");
         assertThat(ghost.status()).as("%s", ghost).isEqualTo(200);
         assertFails(f1.send("POST", "/members", "{\"name\": \"other\", \"peer_url\": \"http://127.0.0.1:"
-                + ClusterHarness.freePort() + "\"}"), 409, "in progress");
+                + FreePorts.take() + "\"}"), 409, "in progress");
         assertFails(leader.send("PUT", "/members", "{\"name\": " + q(f2.name) + ", \"new_peer_url\": \"http://127.0.0.1:"
-                + ClusterHarness.freePort() + "\"}"), 409, "in progress");
+                + FreePorts.take() + "\"}"), 409, "in progress");
         // removing the pending member cancels the add; afterwards the membership is as before
         Http.Reply cancel = f2.send("DELETE", "/members", "{\"name\": \"ghost\", \"peer_url\": " + q(ghostPeer) + "}");
         assertThat(cancel.status()).as("%s", cancel).isEqualTo(200);

@@ -8,11 +8,10 @@ import io.kingbus.binlog.GtidEvent;
 import io.kingbus.binlog.PositionedEvent;
 import io.kingbus.gtid.Gtid;
 import io.kingbus.node.NodeConfig;
+import io.kingbus.testkit.FreePorts;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -218,25 +217,6 @@ public final class ClusterHarness implements AutoCloseable {
         }
     }
 
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-
-    /**
-     * A free loopback port (bound then released; the node binds it moments later), never one this JVM handed out
-     * before: the kernel readily gives a just-released port again.
-     */
-    public static int freePort() {
-        for (int attempt = 0; ; attempt++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int port = s.getLocalPort();
-                if (HANDED_OUT.add(port) || attempt > 100) {
-                    return port;
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ the cluster
 
     public final Path root;
@@ -256,8 +236,8 @@ public final class ClusterHarness implements AutoCloseable {
         Map<String, String> initial = new LinkedHashMap<>();
         List<String[]> urls = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            String peer = "http://127.0.0.1:" + freePort();
-            String admin = "http://127.0.0.1:" + freePort();
+            String peer = "http://127.0.0.1:" + FreePorts.take();
+            String admin = "http://127.0.0.1:" + FreePorts.take();
             initial.put("n" + i, peer);
             urls.add(new String[] {"n" + i, peer, admin});
         }
@@ -280,9 +260,9 @@ public final class ClusterHarness implements AutoCloseable {
         for (NodeProcess n : nodes) {
             cluster.put(n.name, n.peerUrl());
         }
-        String peer = "http://127.0.0.1:" + freePort();
+        String peer = "http://127.0.0.1:" + FreePorts.take();
         cluster.put(name, peer);
-        NodeProcess p = new NodeProcess(this, name, root.resolve(name), peer, "http://127.0.0.1:" + freePort(),
+        NodeProcess p = new NodeProcess(this, name, root.resolve(name), peer, "http://127.0.0.1:" + FreePorts.take(),
                 cluster, NodeConfig.ClusterState.EXISTING);
         nodes.add(p);
         return p;

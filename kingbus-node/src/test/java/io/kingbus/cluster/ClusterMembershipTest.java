@@ -1,6 +1,7 @@
 package io.kingbus.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kingbus.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -166,7 +167,7 @@ class ClusterMembershipTest extends ClusterTestBase {
 
         NodeProcess moved = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
         String oldUrl = moved.peerUrl();
-        String newUrl = "http://127.0.0.1:" + ClusterHarness.freePort();
+        String newUrl = "http://127.0.0.1:" + FreePorts.take();
         Http.Reply updated = leader.send("PUT", "/members", "{\"name\": " + q(moved.name) + ", \"new_peer_url\": "
                 + q(newUrl) + "}");
         assertThat(updated.status()).as("PUT /members: %s", updated).isEqualTo(200);

@@ -6,12 +6,12 @@ import ch.qos.logback.core.read.ListAppender;
 import io.kingbus.admin.HttpUrl;
 import io.kingbus.server.BinlogServerManager;
 import io.kingbus.server.BinlogServerStatus;
+import io.kingbus.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -95,9 +95,9 @@ class BinlogServerConfigKeysTest {
 
     @Test
     void aConfiguredNodeServesAtEveryStartAndTheConfigurationWins() throws Exception {
-        int port = freePort();
-        int peer = freePort();
-        NodeConfig c = new NodeConfig("n1", new HttpUrl("http", "127.0.0.1", freePort()),
+        int port = FreePorts.take();
+        int peer = FreePorts.take();
+        NodeConfig c = new NodeConfig("n1", new HttpUrl("http", "127.0.0.1", FreePorts.take()),
                 new HttpUrl("http", "127.0.0.1", peer), Map.of("n1", new HttpUrl("http", "127.0.0.1", peer)),
                 NodeConfig.ClusterState.NEW, "keys-test", tmp.resolve("data"), null, "INFO", Duration.ofMillis(200),
                 Duration.ofMillis(1000), null, 0,
@@ -128,7 +128,7 @@ class BinlogServerConfigKeysTest {
                 assertThat(s.serverUuid()).as("the identity kept in binlog-server.json").isEqualTo(uuid);
                 assertLogin(port, "kb", SECRET);
                 // the admin API moves it to another address and user: kept, but the configuration wins at a start
-                node.binlogServer().start("127.0.0.1:" + freePort(), "other", "pw");
+                node.binlogServer().start("127.0.0.1:" + FreePorts.take(), "other", "pw");
             }
             try (KingbusNode node = KingbusNode.start(c)) {
                 BinlogServerStatus s = node.binlogServer().status();
@@ -158,9 +158,4 @@ class BinlogServerConfigKeysTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package io.kingbus.raft;
 
 import io.kingbus.raft.TestCluster.TestNode;
+import io.kingbus.testkit.FreePorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -184,7 +185,7 @@ class RaftMembershipTest {
         TestNode moved = cluster.running().stream().filter(n -> n != leader).findFirst().orElseThrow();
         String oldUrl = moved.peerUrl;
         long oldId = PeerIds.memberId(moved.name, oldUrl, "test-cluster");
-        String newUrl = "http://127.0.0.1:" + TestCluster.freePort();
+        String newUrl = "http://127.0.0.1:" + FreePorts.take();
         List<Member> after = leader.node.updateMember(moved.name, newUrl);
         Member m = after.stream().filter(x -> x.name().equals(moved.name)).findFirst().orElseThrow();
         assertThat(m.peerUrl()).isEqualTo(newUrl);
@@ -217,14 +218,14 @@ class RaftMembershipTest {
         List<TestNode> followers = cluster.running().stream().filter(n -> n != leader).toList();
 
         // an add that never starts: a second change conflicts; removing the pending member cancels it
-        String ghostUrl = "http://127.0.0.1:" + TestCluster.freePort();
+        String ghostUrl = "http://127.0.0.1:" + FreePorts.take();
         List<Member> withGhost = leader.node.addMember("ghost", ghostUrl, "http://127.0.0.1:1");
         assertThat(withGhost).filteredOn(m -> m.name().equals("ghost")).extracting(Member::adminUrl)
                 .containsExactly("http://127.0.0.1:1");
         assertThat(leader.node.members()).extracting(Member::name).contains("ghost");
         MembershipException conflict = null;
         try {
-            leader.node.updateMember(followers.get(0).name, "http://127.0.0.1:" + TestCluster.freePort());
+            leader.node.updateMember(followers.get(0).name, "http://127.0.0.1:" + FreePorts.take());
         } catch (MembershipException e) {
             conflict = e;
         }

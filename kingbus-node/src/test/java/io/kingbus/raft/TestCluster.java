@@ -5,11 +5,11 @@ import io.javalin.Javalin;
 import io.kingbus.store.BinlogFileInfo;
 import io.kingbus.store.BinlogStore;
 import io.kingbus.store.StoreOptions;
+import io.kingbus.testkit.FreePorts;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +60,7 @@ final class TestCluster implements AutoCloseable {
         TestNode(String name) {
             this.name = name;
             this.dir = root.resolve(name);
-            this.peerUrl = "http://127.0.0.1:" + freePort();
+            this.peerUrl = "http://127.0.0.1:" + FreePorts.take();
         }
 
         /** Binds the admin HTTP server first (port 0 the first time, the same port on a restart). */
@@ -204,15 +204,6 @@ final class TestCluster implements AutoCloseable {
                 throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
             }
             Thread.sleep(50);
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -8,6 +8,7 @@ import io.kingbus.raft.Member;
 import io.kingbus.raft.RaftNodeStatus;
 import io.kingbus.store.BinlogStore;
 import io.kingbus.store.StoreOptions;
+import io.kingbus.testkit.FreePorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,19 +71,13 @@ class BinlogServerRoutesTest {
         return JSON.readTree(r.body());
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void startStatusStopAndResumeAfterRestart() throws Exception {
         JsonNode st = call("GET", "/binlog/server/status", null, 200);
         assertThat(st.get("message").asText()).isEqualTo("success");
         assertThat(st.get("data").get("status").asText()).isEqualTo("stopped");
 
-        int port = freePort();
+        int port = FreePorts.take();
         JsonNode ok = call("PUT", "/binlog/server/start",
                 "{\"addr\": \"127.0.0.1:" + port + "\", \"user\": \"kb\", \"password\": \"s3cret\"}", 200);
         assertThat(ok.get("message").asText()).isEqualTo("success");

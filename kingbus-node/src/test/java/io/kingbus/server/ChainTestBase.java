@@ -6,6 +6,7 @@ import io.kingbus.cluster.ClusterHarness;
 import io.kingbus.cluster.Http;
 import io.kingbus.cluster.NodeProcess;
 import io.kingbus.gtid.GtidSet;
+import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
 import org.junit.jupiter.api.Test;
@@ -84,7 +85,7 @@ abstract class ChainTestBase {
                     "mysql_password", SYNC_PASSWORD, "semi_sync", false));
             Http.Reply started = sendRetrying503(cluster, serving, "PUT", "/binlog/syncer/start", syncer);
             assertThat(started.status()).as("%s", started).isEqualTo(200);
-            int servingPort = ClusterHarness.freePort();
+            int servingPort = FreePorts.take();
             startBinlogServer(serving, servingPort);
 
             // 1. the chain, with a mixed workload written before and while the replica attaches
@@ -122,7 +123,7 @@ abstract class ChainTestBase {
             assertThat(resumed.path("slaves")).hasSize(1);
 
             // 3. moved to the other follower by CHANGE MASTER while the primary keeps writing
-            int otherPort = ClusterHarness.freePort();
+            int otherPort = FreePorts.take();
             startBinlogServer(other, otherPort);
             try (Writer writer = new Writer(primary)) {
                 writer.awaitRounds(3);

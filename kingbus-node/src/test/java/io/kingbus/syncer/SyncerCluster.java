@@ -9,12 +9,12 @@ import io.kingbus.gtid.GtidSet;
 import io.kingbus.node.KingbusNode;
 import io.kingbus.node.NodeConfig;
 import io.kingbus.store.BinlogFileInfo;
+import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -92,10 +92,10 @@ final class SyncerCluster implements AutoCloseable {
         this.root = root;
         Map<String, HttpUrl> initial = new LinkedHashMap<>();
         for (int i = 1; i <= count; i++) {
-            initial.put("n" + i, new HttpUrl("http", "127.0.0.1", freePort()));
+            initial.put("n" + i, new HttpUrl("http", "127.0.0.1", FreePorts.take()));
         }
         for (String name : initial.keySet()) {
-            NodeConfig c = new NodeConfig(name, new HttpUrl("http", "127.0.0.1", freePort()), initial.get(name),
+            NodeConfig c = new NodeConfig(name, new HttpUrl("http", "127.0.0.1", FreePorts.take()), initial.get(name),
                     initial, NodeConfig.ClusterState.NEW, "syncer-test", root.resolve(name), null, "INFO",
                     Duration.ofMillis(500), Duration.ofMillis(1500), null, 0);
             nodes.add(new Node(c));
@@ -262,29 +262,6 @@ final class SyncerCluster implements AutoCloseable {
                 throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
             }
             Thread.sleep(50);
-        }
-    }
-
-    /**
-     * A free port below the ephemeral range (where the outgoing connections of this and concurrent test JVMs take
-     * theirs, so a port picked there may be gone by the time a node binds it).
-     */
-    static int freePort() {
-        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int port = 20_000 + r.nextInt(12_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(true);
-                s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
-                return port;
-            } catch (IOException busy) {
-                // try another
-            }
-        }
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.kingbus.syncer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class SyncerFailuresTest {
             assertThat(SyncerCluster.stopSyncer(n).status()).isEqualTo(200);
 
             // wrong address: nothing listens there
-            int closed = SyncerCluster.freePort();
+            int closed = FreePorts.take();
             assertThat(SyncerCluster.startSyncer(n, SyncerCluster.startBody(9003, UUID.randomUUID().toString(),
                     "127.0.0.1:" + closed, "root", "", false)).status()).isEqualTo(200);
             awaitError(n, "cannot connect to 127.0.0.1:" + closed);

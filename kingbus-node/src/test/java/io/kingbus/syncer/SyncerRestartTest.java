@@ -8,6 +8,7 @@ import io.kingbus.raft.RaftNode;
 import io.kingbus.raft.RaftNodeConfig;
 import io.kingbus.store.BinlogStore;
 import io.kingbus.store.StoreOptions;
+import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
 import org.junit.jupiter.api.Test;
@@ -59,8 +60,8 @@ class SyncerRestartTest {
             primary.execute("CREATE DATABASE r", "CREATE TABLE r.t (id INT PRIMARY KEY, v VARCHAR(200))");
             RaftCommand.SyncerStart args = new RaftCommand.SyncerStart(3131, UUID.randomUUID().toString(),
                     primary.host() + ":" + primary.port(), "root", "", false);
-            String peer = "http://127.0.0.1:" + SyncerCluster.freePort();
-            String admin = "http://127.0.0.1:" + SyncerCluster.freePort();
+            String peer = "http://127.0.0.1:" + FreePorts.take();
+            String admin = "http://127.0.0.1:" + FreePorts.take();
 
             long configIndex;
             try (Single n = new Single(tmp, peer, admin)) {

@@ -7,8 +7,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -179,7 +177,7 @@ public final class MySqlServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a MySQL data directory", e);
         }
-        this.port = freePort();
+        this.port = FreePorts.take();
     }
 
     // ---------------------------------------------------------------- accessors
@@ -532,7 +530,7 @@ public final class MySqlServer implements AutoCloseable {
             dist.checkLoaderError(out);
             if (mayChangePort && attempt < 3 && log.contains("Address already in use")) {
                 LOG.warn("Port {} was taken, retrying {} on another port", port, version.fullVersion());
-                port = freePort();
+                port = FreePorts.take();
                 continue;
             }
             throw new IllegalStateException("MySQL " + version.fullVersion() + " did not start: " + failure
@@ -625,14 +623,6 @@ public final class MySqlServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 // best effort at JVM exit
             }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return ss.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("No free loopback port", e);
         }
     }
 
