@@ -2,11 +2,8 @@ package io.kingbus.raft;
 
 import io.kingbus.raft.TestCluster.TestNode;
 import io.kingbus.raft.TestStream.Batch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,20 +12,9 @@ import java.util.UUID;
 import static io.kingbus.raft.RaftReplicationTest.assertStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class RaftCatchUpTest {
+class RaftCatchUpTest extends RaftClusterTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path tmp;
-    private TestCluster cluster;
-
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-            assertThat(cluster.fatal).as("fatal store failures").isEmpty();
-        }
-    }
 
     /** Proposes {@code entries} entries of a few transactions each; returns the last index. */
     static long proposeMany(TestCluster cluster, TestStream stream, int entries) throws Exception {

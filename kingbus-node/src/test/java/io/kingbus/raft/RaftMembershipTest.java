@@ -2,11 +2,8 @@ package io.kingbus.raft;
 
 import io.kingbus.raft.TestCluster.TestNode;
 import io.kingbus.testkit.FreePorts;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,20 +13,9 @@ import static io.kingbus.raft.RaftCatchUpTest.proposeMany;
 import static io.kingbus.raft.RaftReplicationTest.assertStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class RaftMembershipTest {
+class RaftMembershipTest extends RaftClusterTestBase {
     private static final Duration WAIT = Duration.ofSeconds(40);
 
-    @TempDir
-    Path tmp;
-    private TestCluster cluster;
-
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-            assertThat(cluster.fatal).as("fatal store failures").isEmpty();
-        }
-    }
 
     private static MembershipException.Kind kindOf(ThrowingCall call) {
         try {

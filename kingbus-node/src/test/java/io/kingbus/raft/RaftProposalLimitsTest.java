@@ -2,11 +2,8 @@ package io.kingbus.raft;
 
 import io.kingbus.raft.TestCluster.TestNode;
 import io.kingbus.raft.TestStream.Batch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,19 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A batch with an event bigger than the largest raft entry is refused whole, before anything is proposed. */
-class RaftProposalLimitsTest {
+class RaftProposalLimitsTest extends RaftClusterTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path tmp;
-    private TestCluster cluster;
-
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void anEventOverTheLargestEntryFailsWithItsSizeAndNothingIsProposed() throws Exception {

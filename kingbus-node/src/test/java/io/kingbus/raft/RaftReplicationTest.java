@@ -2,11 +2,8 @@ package io.kingbus.raft;
 
 import io.kingbus.raft.TestCluster.TestNode;
 import io.kingbus.raft.TestStream.Batch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,20 +15,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class RaftReplicationTest {
+class RaftReplicationTest extends RaftClusterTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path tmp;
-    private TestCluster cluster;
-
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-            assertThat(cluster.fatal).as("fatal store failures").isEmpty();
-        }
-    }
 
     private long propose(TestNode leader, Batch b) throws Exception {
         return cluster.propose(b);

@@ -2,9 +2,7 @@ package io.kingbus.raft;
 
 import io.kingbus.raft.TestCluster.TestNode;
 import io.kingbus.raft.TestStream.Batch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,20 +21,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * SYNCER_START carries the primary's password into the raft log (and the snapshot markers): the raft storage
  * directory is owner-only, also when it existed before with a wider mode, and the markers are 0600.
  */
-class RaftStoragePermissionsTest {
+class RaftStoragePermissionsTest extends RaftClusterTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String PASSWORD = "pw-in-the-raft-log-7f3a";
 
-    @TempDir
-    Path tmp;
-    private TestCluster cluster;
-
-    @AfterEach
-    void tearDown() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void raftStorageIsOwnerOnlyAndHoldsThePasswordOnlyThere() throws Exception {
