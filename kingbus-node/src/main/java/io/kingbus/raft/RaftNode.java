@@ -37,9 +37,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,10 +75,15 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
     private final AtomicLong callIds = new AtomicLong();
     /** When {@link #handOffForStaleAppender} last handed leadership off (membership thread only). */
     private long staleHandOffAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+    /** Leaders' admin URLs learnt over PeerInfo before their published one was applied here ({@link #leader()}). */
+    private final Map<RaftPeerId, String> askedAdminUrls = new ConcurrentHashMap<>();
+    private final Map<RaftPeerId, Long> askFailedAt = new ConcurrentHashMap<>();
+    private static final long ASK_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
     private final Object proposeLock = new Object();
     private final Object membershipLock = new Object();
     private final AtomicReference<Change> change = new AtomicReference<>();
     private final AtomicBoolean publishing = new AtomicBoolean();
+    private volatile boolean publishAdminUrl = true;
     /** Uncommitted proposal entries and bytes allowed at once: half of Ratis' pending-write limits. */
     private final int windowBytesTotal;
     private final java.util.concurrent.Semaphore windowBytes;
@@ -542,10 +549,46 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
             return null;
         }
         RaftPeer p = d.getRaftConf().getPeer(id);
+        String asked = askedAdminUrl(id, p);
         if (p == null) { // a leader this node has no configuration entry for yet
-            return new Member(0, PeerIds.nameOf(id), null, sm.adminUrl(id), true);
+            return new Member(0, PeerIds.nameOf(id), null, sm.adminUrl(id) != null ? sm.adminUrl(id) : asked, true);
         }
-        return toMember(p, id, null);
+        return toMember(p, id, asked);
+    }
+
+    /**
+     * A new leader publishes its admin URL through the raft log, and a follower applies that entry a moment after the
+     * election; until then, so that leader-only calls are forwarded rather than answered 503, the follower asks the
+     * leader over the PeerInfo service on its raft port. Answers are kept per peer id, failures are not retried
+     * within {@link #ASK_RETRY_NANOS}. Null when the URL is published (it wins) or the leader cannot tell.
+     */
+    private String askedAdminUrl(RaftPeerId id, RaftPeer p) {
+        if (sm.adminUrl(id) != null || id.equals(selfId)) {
+            return null;
+        }
+        String known = askedAdminUrls.get(id);
+        if (known != null || p == null || p.getAddress() == null) {
+            return known;
+        }
+        long now = System.nanoTime();
+        Long failedAt = askFailedAt.get(id);
+        if (failedAt != null && now - failedAt < ASK_RETRY_NANOS) {
+            return null;
+        }
+        try {
+            PeerInfoService.Info info = PeerInfoService.ask(p.getAddress(), 2000);
+            if (info.adminUrl() != null && id.toString().equals(info.peerId())) {
+                askedAdminUrls.put(id, info.adminUrl());
+                askFailedAt.remove(id);
+                return info.adminUrl();
+            }
+            log.info("leader {} at {} has no admin URL to tell", PeerIds.nameOf(id), p.getAddress());
+        } catch (IOException e) {
+            log.info("could not ask leader {} at {} for its admin URL: {}", PeerIds.nameOf(id), p.getAddress(),
+                    e.getMessage());
+        }
+        askFailedAt.put(id, now);
+        return null;
     }
 
     @Override
@@ -1083,9 +1126,14 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         }
     }
 
+    /** Tests: keep the admin URL out of the raft log, as in the moments after an election before it is applied. */
+    void publishAdminUrl(boolean publish) {
+        this.publishAdminUrl = publish;
+    }
+
     private void maybePublish(RaftServer.Division d) {
         String adminUrl = config.adminUrl();
-        if (adminUrl == null || adminUrl.equals(sm.adminUrl(selfId))) {
+        if (!publishAdminUrl || adminUrl == null || adminUrl.equals(sm.adminUrl(selfId))) {
             return;
         }
         RaftConfiguration conf = d.getRaftConf();
@@ -1155,8 +1203,15 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         if (known != null) {
             return known;
         }
+        String asked = askedAdminUrls.get(id);
+        if (asked != null) {
+            return asked;
+        }
         try {
             PeerInfoService.Info info = PeerInfoService.ask(peer.getAddress(), 3000);
+            if (info.adminUrl() != null && id.toString().equals(info.peerId())) {
+                askedAdminUrls.put(id, info.adminUrl());
+            }
             return info.adminUrl();
         } catch (IOException e) {
             log.info("could not ask {} for its admin URL: {}", peer.getAddress(), e.getMessage());

@@ -41,6 +41,7 @@ final class TestCluster implements AutoCloseable {
     long snapshotThreshold = 10_000;
     long preserved = 0;
     long segmentBytes = RaftNodeConfig.DEFAULT_LOG_SEGMENT_BYTES;
+    boolean publishAdminUrls = true;
 
     TestCluster(Path root) {
         this.root = root;
@@ -99,6 +100,7 @@ final class TestCluster implements AutoCloseable {
                 }
             });
             CatchUpRoutes.register(http, store, node.stateMachine());
+            node.publishAdminUrl(publishAdminUrls);
             node.start();
         }
 
