@@ -9,6 +9,7 @@ import io.kingbus.server.BinlogServerManager;
 import io.kingbus.server.BinlogServerRoutes;
 import io.kingbus.store.BinlogStore;
 import io.kingbus.store.StoreOptions;
+import io.kingbus.syncer.DiskGuard;
 import io.kingbus.syncer.Syncer;
 import io.kingbus.syncer.SyncerRoutes;
 import org.slf4j.Logger;
@@ -83,7 +84,8 @@ public final class KingbusNode implements AutoCloseable {
                     .routes(app -> CatchUpRoutes.register(app, store, node.stateMachine()))
                     .routes(app -> BinlogServerRoutes.register(app, served))
                     .routes(app -> { if (TestProposalRoutes.enabled()) TestProposalRoutes.register(app, node); });
-            Syncer sy = syncer = new Syncer(raft, store, Syncer.Options.defaults());
+            // the data dir holds the store and the raft log (created by now)
+            Syncer sy = syncer = new Syncer(raft, store, Syncer.Options.defaults(), DiskGuard.of(config.dataDir()));
             AdminServer ad = admin;
             admin.routes(app -> SyncerRoutes.register(app, sy, ad.forwarder(), ad.maxBodyBytes()));
             admin.start();

@@ -101,6 +101,7 @@ public final class Syncer implements AutoCloseable {
     private final RaftNode raft;
     private final BinlogStore store;
     private final Options options;
+    private final DiskGuard disk;
     private final Counters counters = new Counters();
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kingbus-syncer-control");
@@ -130,9 +131,15 @@ public final class Syncer implements AutoCloseable {
     private volatile boolean closed;
 
     public Syncer(RaftNode raft, BinlogStore store, Options options) {
+        this(raft, store, options, DiskGuard.unlimited());
+    }
+
+    /** @param disk when the syncer stops taking events because the node's disk is nearly full */
+    public Syncer(RaftNode raft, BinlogStore store, Options options, DiskGuard disk) {
         this.raft = Objects.requireNonNull(raft, "raft");
         this.store = Objects.requireNonNull(store, "store");
         this.options = Objects.requireNonNull(options, "options");
+        this.disk = Objects.requireNonNull(disk, "disk");
     }
 
     /** Follows leadership and the replicated configuration from now on. */
@@ -276,7 +283,7 @@ public final class Syncer implements AutoCloseable {
             }
             if (want && s == null) {
                 try {
-                    session = new SyncerSession(c.args(), raft, store, options, counters).start();
+                    session = new SyncerSession(c.args(), raft, store, options, disk, counters).start();
                 } catch (IllegalArgumentException e) {
                     log.warn("the replicated syncer arguments are unusable: {}", e.getMessage());
                 }

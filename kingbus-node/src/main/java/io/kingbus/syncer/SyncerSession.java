@@ -60,6 +60,13 @@ final class SyncerSession {
         }
     }
 
+    /** Ends the session until the node's disk has room again ({@link DiskGuard}); not an error to back off from. */
+    private static final class DiskLow extends RuntimeException {
+        DiskLow(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /** Ends the session for good: retrying cannot help (an event too big for a raft entry). */
     private static final class Halt extends RuntimeException {
         Halt(String message) {
@@ -74,6 +81,7 @@ final class SyncerSession {
     private final RaftNode raft;
     private final BinlogStore store;
     private final Syncer.Options options;
+    private final DiskGuard disk;
     private final Syncer.Counters counters;
     private final Thread thread;
     private final Object sleeper = new Object();
@@ -95,12 +103,13 @@ final class SyncerSession {
     private String tailChecked;
 
     SyncerSession(RaftCommand.SyncerStart args, RaftNode raft, BinlogStore store, Syncer.Options options,
-                  Syncer.Counters counters) {
+                  DiskGuard disk, Syncer.Counters counters) {
         this.args = args;
         this.address = PrimaryAddress.parse(args.mysqlAddr());
         this.raft = raft;
         this.store = store;
         this.options = options;
+        this.disk = disk;
         this.counters = counters;
         this.thread = new Thread(this::run, "kingbus-syncer");
         this.thread.setDaemon(true);
@@ -157,9 +166,15 @@ final class SyncerSession {
                 args.syncerId(), args.syncerUuid(), args.mysqlUser(), args.semiSync() ? ", semi-sync" : "");
         try {
             while (!stopping) {
+                if (!awaitDiskSpace()) {
+                    break;
+                }
                 Throwable failure = runOnce(transientBackoff, errorBackoff);
                 if (stopping) {
                     break;
+                }
+                if (failure instanceof DiskLow) {
+                    continue; // the batch in hand was dropped; resumes from the store once there is room
                 }
                 String halt = haltReason(failure);
                 if (halt != null) {
@@ -195,6 +210,29 @@ final class SyncerSession {
             log.info("syncer stopped on this node");
             stopped.complete(null);
         }
+    }
+
+    /**
+     * Waits, without a connection to the primary, while the node's disk is short of its reserve (MySQL waits on a
+     * full disk too); one log line when the wait starts and one when it ends. False when stopped meanwhile.
+     */
+    private boolean awaitDiskSpace() {
+        String low = disk.shortage();
+        if (low == null) {
+            return true;
+        }
+        lastError = low;
+        lastErrorMillis = System.currentTimeMillis();
+        retryAtMillis = 0;
+        state = State.ERROR;
+        log.warn("syncer paused: {}", low);
+        while (!stopping && disk.shortage() != null) {
+            sleep(Duration.ofSeconds(1));
+        }
+        if (!stopping) {
+            log.info("syncer resumes: {} usable again", DiskGuard.mib(disk.usableBytes()));
+        }
+        return !stopping;
     }
 
     /** One dump session by GTID; returns why it ended (null when stopped). */
@@ -616,6 +654,11 @@ final class SyncerSession {
             bytes = 0;
             ackFile = null;
             if (failure != null || stopping) {
+                return;
+            }
+            String low = disk.shortage();
+            if (low != null) {
+                abort(new DiskLow(low)); // nothing proposed past here: the next session refetches from the store
                 return;
             }
             try {
