@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -73,8 +74,11 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
     private final BinlogStateMachine sm;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
-    /** When {@link #handOffForStaleAppender} last handed leadership off (membership thread only). */
-    private long staleHandOffAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+    /** When {@link #handOffLeadership} last handed leadership off. */
+    private volatile long handOffAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
+    /** The leader's watch on followers that answer but take no entries, for the term in {@link #stuckTerm}. */
+    private StuckFollowers stuckFollowers;
+    private long stuckTerm = -1;
     /** Leaders' admin URLs learnt over PeerInfo before their published one was applied here ({@link #leader()}). */
     private final Map<RaftPeerId, String> askedAdminUrls = new ConcurrentHashMap<>();
     private final Map<RaftPeerId, Long> askFailedAt = new ConcurrentHashMap<>();
@@ -1081,6 +1085,7 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
             if (d != null && !"REMOVED".equals(role)) {
                 maybePublish(d);
             }
+            watchFollowers(d);
         } catch (RuntimeException e) {
             log.debug("watch: {}", e.toString());
         }
@@ -1095,7 +1100,65 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
      * abandoned with the leadership (see {@link #runChange}); it is to be submitted again (the operator does so).
      */
     private void handOffForStaleAppender(RaftServer.Division d, RaftPeerId member) {
-        if (System.nanoTime() - staleHandOffAt < config.electionTimeoutMax().multipliedBy(2).toNanos()) {
+        handOffLeadership(d, member, config.electionTimeoutMax().multipliedBy(2),
+                "this leader still replicates to " + PeerIds.nameOf(member) + " from before its removal, so it "
+                        + "cannot add it again", " (submit the add again to the new leader)");
+    }
+
+    /**
+     * On the leader: a follower that answers but never catches up (see {@link StuckFollowers}, a Ratis 3.3 bug) is
+     * given a new leader. (An entry to send does not free it: tried.)
+     */
+    private void watchFollowers(RaftServer.Division d) {
+        if (d == null || !d.getInfo().isLeader()) {
+            stuckFollowers = null;
+            return;
+        }
+        long term = d.getInfo().getCurrentTerm();
+        if (stuckFollowers == null || stuckTerm != term) {
+            // the stuck appender backs off between its failed requests for up to ~5 s: a follower heard from within
+            // 15 s still answers
+            stuckFollowers = new StuckFollowers(Math.max(15_000, 3 * config.electionTimeoutMax().toMillis()));
+            stuckTerm = term;
+        }
+        List<RaftProtos.ServerRpcProto> infos = d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
+        long[] next = d.getInfo().getFollowerNextIndices();
+        if (infos.size() != next.length) {
+            return; // the followers changed between the calls: look again next time
+        }
+        Map<String, Long> commits = new java.util.HashMap<>();
+        for (RaftProtos.CommitInfoProto c : d.getCommitInfos()) {
+            commits.put(c.getServer().getId().toStringUtf8(), c.getCommitIndex());
+        }
+        List<StuckFollowers.Follower> followers = new ArrayList<>(infos.size());
+        for (int i = 0; i < infos.size(); i++) {
+            String id = infos.get(i).getId().getId().toStringUtf8();
+            followers.add(new StuckFollowers.Follower(id, commits.getOrDefault(id, -1L), next[i],
+                    infos.get(i).getLastRpcElapsedTimeMs()));
+        }
+        StuckFollowers.Stuck stuck = stuckFollowers.observe(System.nanoTime(), followers,
+                d.getRaftLog().getLastCommittedIndex(), d.getRaftLog().getStartIndex());
+        if (stuck == null || stuck.nanos() < STUCK_FOLLOWER.toNanos()) {
+            return;
+        }
+        RaftPeerId id = RaftPeerId.valueOf(stuck.id());
+        handOffLeadership(d, id, STUCK_FOLLOWER.multipliedBy(3), PeerIds.nameOf(id) + " has answered for "
+                + TimeUnit.NANOSECONDS.toSeconds(stuck.nanos()) + " s without catching up (commit index "
+                + commits.get(stuck.id()) + ", the leader's " + d.getRaftLog().getLastCommittedIndex()
+                + "): this leader's view of its log is wrong (Ratis 3.3, RATIS-2605)", "; a new leader starts from a "
+                + "clean view of it");
+    }
+
+    /** A follower that answers but does not catch up for this long gets a new leader (see {@link #watchFollowers}). */
+    private static final Duration STUCK_FOLLOWER = Duration.ofSeconds(15);
+
+    /**
+     * Hands leadership to the most recently heard other member than {@code avoid}, at most once per {@code every}.
+     * One log line with {@code why}; the caller's leader-only work is abandoned with the leadership.
+     */
+    private void handOffLeadership(RaftServer.Division d, RaftPeerId avoid, Duration every, String why,
+                                   String then) {
+        if (System.nanoTime() - handOffAt < every.toNanos()) {
             return;
         }
         RaftConfiguration conf = d.getRaftConf();
@@ -1103,20 +1166,17 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         long freshest = Long.MAX_VALUE;
         for (RaftProtos.ServerRpcProto f : d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
             RaftPeerId id = RaftPeerId.valueOf(f.getId().getId());
-            if (!id.equals(member) && conf.getPeer(id) != null && f.getLastRpcElapsedTimeMs() < freshest) {
+            if (!id.equals(avoid) && conf.getPeer(id) != null && f.getLastRpcElapsedTimeMs() < freshest) {
                 freshest = f.getLastRpcElapsedTimeMs();
                 handTo = id;
             }
         }
+        handOffAt = System.nanoTime();
         if (handTo == null || freshest > config.electionTimeoutMin().toMillis()) {
-            log.info("raft node {}: this leader still replicates to {} from before its removal, so it cannot add it "
-                    + "again, and no other member answers to take over", config.name(), PeerIds.nameOf(member));
+            log.info("raft node {}: {}, and no other member answers to take over the leadership", config.name(), why);
             return;
         }
-        staleHandOffAt = System.nanoTime();
-        log.info("raft node {}: this leader still replicates to {} from before its removal, so it cannot add it "
-                + "again; handing leadership to {} (submit the add again to the new leader)", config.name(),
-                PeerIds.nameOf(member), PeerIds.nameOf(handTo));
+        log.info("raft node {}: {}; handing leadership to {}{}", config.name(), why, PeerIds.nameOf(handTo), then);
         try {
             server.transferLeadershipAsync(new TransferLeadershipRequest(clientId, selfId, groupId,
                     callIds.incrementAndGet(), handTo, config.electionTimeoutMax().toMillis() * 2));
