@@ -198,7 +198,8 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         // A torn entry at the end of the open segment after a crash was never acknowledged: drop it.
         RaftServerConfigKeys.Log.setCorruptionPolicy(p, RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN);
 
-        // Entries are <= 1 MiB normally, but one huge event goes alone: size every limit for the largest entry.
+        // Entries are <= 1 MiB normally, but one big event (or one part of a bigger one) goes alone: size every limit
+        // for the largest entry.
         int large = config.maxLargeEntryBytes();
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(large));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(large + (64 << 10)));

@@ -3,6 +3,7 @@ package io.kingbus.syncer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kingbus.gtid.GtidSet;
 import io.kingbus.raft.RaftNodeConfig;
+import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
 import org.junit.jupiter.api.Test;
@@ -18,8 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A binlog event bigger than the largest raft entry (64 MiB, MySQL 8.0's default max_allowed_packet) goes through
- * raft in parts: a real 8.0.15 primary writes a ~100 MiB row, the leader is stopped while it streams, and the three
- * nodes end with files byte-identical to the primary's.
+ * raft in parts: a real 8.0.15 primary writes a ~100 MiB row, the leader is stopped between its parts, another
+ * ~100 MiB row follows; the three nodes end with files byte-identical to the primary's, and a real replica of a
+ * follower's binlog server gets the rows.
  *
  * <p>The row is in a MyISAM table: InnoDB would need a redo log over ten times the row (MySQL's BLOB limit).
  */
@@ -66,6 +68,22 @@ class SyncerBigEventTest {
             JsonNode s = SyncerCluster.status(cluster.follower());
             assertThat(s.path("status").asText()).isEqualTo("running");
             assertThat(GtidSet.parse(s.path("executed_gtid_set").asText())).isEqualTo(GtidSet.parse(executed));
+
+            // a real replica of a follower's binlog server gets the big rows
+            int port = FreePorts.take();
+            SyncerCluster.Node server = cluster.follower();
+            SyncerCluster.Reply r = SyncerCluster.http("PUT", server.url() + "/binlog/server/start",
+                    "{\"addr\": \"127.0.0.1:" + port + "\", \"user\": \"kb\", \"password\": \"kb\"}");
+            assertThat(r.status()).as("%s", r.body()).isEqualTo(200);
+            try (MySqlServer replica = MySqlServer.builder(MySqlVersion.V8_0)
+                    .extraArgs("--max-allowed-packet=256M").start()) {
+                replica.replicateFrom("127.0.0.1", port, "kb", "kb");
+                replica.awaitGtidExecuted(executed, CATCH_UP);
+                assertThat(replica.queryString("SELECT CONCAT(LENGTH(data), ' ', MD5(data)) FROM big.t WHERE id = 3"))
+                        .isEqualTo(primary.queryString("SELECT CONCAT(LENGTH(data), ' ', MD5(data)) FROM big.t "
+                                + "WHERE id = 3"));
+                assertThat(replica.queryString("SELECT COUNT(*) FROM big.t")).isEqualTo("4");
+            }
         }
     }
 }
