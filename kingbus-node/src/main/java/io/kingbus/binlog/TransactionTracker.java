@@ -86,7 +86,7 @@ public final class TransactionTracker {
                 reset();
                 return abandoning ? STANDALONE_ABANDONING : STANDALONE;
             }
-            case EventType.ROTATE, EventType.STOP -> {
+            case EventType.ROTATE -> {
                 reset();
                 return abandoning ? STANDALONE_ABANDONING : STANDALONE;
             }
@@ -97,23 +97,58 @@ public final class TransactionTracker {
                 return abandoning ? START_ABANDONING : START;
             }
             case EventType.QUERY -> {
-                QueryEvent.Statement query = QueryEvent.statementOf(event, checksum, formatDescription);
-                if (state == State.AFTER_GTID) {
-                    if (query == QueryEvent.Statement.BEGIN) {
-                        state = State.IN_GROUP;
-                        return MIDDLE;
-                    }
-                    return end(); // a DDL (or any single statement) is its own transaction
-                }
-                if (state == State.IN_GROUP) {
-                    return query == QueryEvent.Statement.COMMIT_OR_ROLLBACK ? end() : MIDDLE;
-                }
-                if (query == QueryEvent.Statement.BEGIN) { // BEGIN without a GTID event: gtid_mode OFF
-                    state = State.IN_GROUP;
-                    currentGtid = null;
-                    return START;
-                }
-                return STANDALONE;
+                return query(QueryEvent.statementOf(event, checksum, formatDescription));
+            }
+            default -> {
+                return byType(type);
+            }
+        }
+    }
+
+    /**
+     * The role of an event accepted without its body: one too big to hold in memory (stored in parts). Only for
+     * types whose role does not depend on content, and QUERY events too long to be BEGIN, COMMIT or ROLLBACK
+     * (the caller checks the size); FORMAT_DESCRIPTION, ROTATE and GTID events must go through {@link #accept}.
+     */
+    public Step acceptOpaque(int type) {
+        switch (type) {
+            case EventType.FORMAT_DESCRIPTION, EventType.ROTATE, EventType.GTID, EventType.ANONYMOUS_GTID,
+                    EventType.PREVIOUS_GTIDS -> throw new IllegalArgumentException("a " + EventType.name(type)
+                    + " event must be decoded to be tracked");
+            case EventType.QUERY -> {
+                return query(QueryEvent.Statement.OTHER);
+            }
+            default -> {
+                return EventType.isHeartbeat(type) ? IGNORED : byType(type);
+            }
+        }
+    }
+
+    private Step query(QueryEvent.Statement query) {
+        if (state == State.AFTER_GTID) {
+            if (query == QueryEvent.Statement.BEGIN) {
+                state = State.IN_GROUP;
+                return MIDDLE;
+            }
+            return end(); // a DDL (or any single statement) is its own transaction
+        }
+        if (state == State.IN_GROUP) {
+            return query == QueryEvent.Statement.COMMIT_OR_ROLLBACK ? end() : MIDDLE;
+        }
+        if (query == QueryEvent.Statement.BEGIN) { // BEGIN without a GTID event: gtid_mode OFF
+            state = State.IN_GROUP;
+            currentGtid = null;
+            return START;
+        }
+        return STANDALONE;
+    }
+
+    private Step byType(int type) {
+        boolean abandoning = state != State.IDLE;
+        switch (type) {
+            case EventType.STOP -> {
+                reset();
+                return abandoning ? STANDALONE_ABANDONING : STANDALONE;
             }
             case EventType.XID, EventType.XA_PREPARE -> {
                 return state == State.IDLE ? STANDALONE : end();

@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  * Started from {@link NodeConfig}; closed in reverse order.
  */
 public final class KingbusNode implements AutoCloseable {
+    /** JVM property: the largest raft entry in bytes (0 or unset: {@code RaftNodeConfig}'s 64 MiB). */
+    public static final String MAX_RAFT_ENTRY_PROPERTY = "kingbus.max-raft-entry-bytes";
     private static final Logger log = LoggerFactory.getLogger(KingbusNode.class);
 
     private final NodeConfig config;
@@ -72,6 +74,9 @@ public final class KingbusNode implements AutoCloseable {
                     .heartbeatInterval(config.heartbeatInterval())
                     .electionTimeout(config.electionTimeout())
                     .snapshotThreshold(config.snapshotCount())
+                    // The largest raft entry (default 64 MiB); a bigger event goes in parts of this size. A JVM
+                    // property, not a config key: tests shrink it to see many parts of one event.
+                    .maxLargeEntryBytes(Integer.getInteger(MAX_RAFT_ENTRY_PROPERTY, 0))
                     .build());
             RaftNode node = raft;
             // Serves what the configuration declares, else again what it served before a restart (settings kept in

@@ -47,7 +47,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *           "elapsedMicros", "commitMicros": {"p50", "p99", "max"}, "latenciesMicros": [...] (latencies=true)}
  *      400 malformed body or parameters (nothing after the malformed event is proposed)
  *      409 the store refused the events (they do not continue the stored stream); another proposal is running
- *      413 an event larger than the largest raft entry
+ *      413 an event larger than the largest binlog event (1 GiB; one over a raft entry goes in parts)
  *      421 this node is a follower (the message names the leader); 503 no leader, or the leader is not ready
  *      504 not committed in time
  * GET  /internal/test/store    {"executed", "lastFile", "lastEnd", "files": [{"name", "end"}], "role",
@@ -387,8 +387,8 @@ public final class TestProposalRoutes {
 
     /**
      * The next whole event of the body, or null at its end. A header whose event_size is impossible, or a body that
-     * ends inside an event, is a 400 naming the byte offset; an event that cannot fit the largest raft entry is a
-     * 413 (refused before its bytes are buffered).
+     * ends inside an event, is a 400 naming the byte offset; an event larger than {@link RaftNode#maxEventBytes()}
+     * is a 413 (refused before its bytes are buffered).
      */
     private static byte[] nextEvent(InputStream in, long offset, RaftNode raft) throws IOException, Failure {
         byte[] header = in.readNBytes(BinlogEvent.HEADER_LENGTH);
@@ -407,10 +407,10 @@ public final class TestProposalRoutes {
             throw new Failure(400, "malformed body: the event at offset " + offset + " declares " + size
                     + " bytes, less than its " + BinlogEvent.HEADER_LENGTH + "-byte header");
         }
-        long max = raft.config().maxLargeEntryBytes() - (64L << 10);
+        long max = raft.maxEventBytes();
         if (size > max) {
-            throw new Failure(413, "the event at offset " + offset + " declares " + size + " bytes; the largest raft "
-                    + "entry takes events of up to " + max + " bytes");
+            throw new Failure(413, "the event at offset " + offset + " declares " + size + " bytes; the largest "
+                    + "binlog event kingbus replicates has " + max + " bytes");
         }
         byte[] event = new byte[(int) size];
         System.arraycopy(header, 0, event, 0, header.length);

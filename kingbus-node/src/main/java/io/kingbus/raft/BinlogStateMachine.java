@@ -62,6 +62,10 @@ import java.util.function.Function;
  *       refused deterministically by the store ({@link StoreConflictException}): logged, the rest of the entry is
  *       skipped, identically everywhere. Any other failure (I/O) halts the node through the fatal handler: the
  *       apply future is never completed exceptionally, since Ratis would then skip the entry on this node only.</li>
+ *   <li>EVENT_PART → {@code store.appendPart(...)}: one part of an event too big for an entry, written to the file
+ *       at once; the event becomes visible with its last part. Idempotent by position like EVENTS. The snapshot
+ *       rule below keeps every part of an unfinished event in the log: they all follow the entry that completed
+ *       the last stored transaction.</li>
  *   <li>PUBLISH_MEMBER → the member metadata (peer id → admin URL) GET /cluster shows.</li>
  *   <li>SYNCER_START / SYNCER_STOP → the cluster's syncer configuration ({@link #syncerConfig()}): running or
  *       stopped, with the last arguments. Kept in snapshot markers, so it survives restarts and log purges. The
@@ -353,6 +357,14 @@ public class BinlogStateMachine extends BaseStateMachine {
             AppendResult r = store.append(e.file(), e.events(), index);
             eventsApplied.addAndGet(e.events().size());
             bytesApplied.addAndGet(e.eventBytes());
+            return reply(REPLY_OK, "appended " + r.appended() + ", skipped " + r.skipped());
+        }
+        if (command instanceof RaftCommand.EventPart part) {
+            AppendResult r = store.appendPart(part.file(), part.header(), part.offset(), part.data(), index);
+            if (part.last()) {
+                eventsApplied.incrementAndGet();
+            }
+            bytesApplied.addAndGet(part.dataLength());
             return reply(REPLY_OK, "appended " + r.appended() + ", skipped " + r.skipped());
         }
         if (command instanceof RaftCommand.PublishMember p) {

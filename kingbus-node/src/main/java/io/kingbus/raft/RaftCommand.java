@@ -25,12 +25,12 @@ import java.util.Objects;
  * their elements. {@link #decode} checks every length against what is left and rejects trailing bytes, so
  * hostile or truncated input yields a {@link RaftCommandFormatException} and nothing else.
  *
- * <p>Kinds: 1 EVENTS, 2 PUBLISH_MEMBER, 3 SYNCER_START, 4 SYNCER_STOP. The syncer's arguments are cluster state:
+ * <p>Kinds: 1 EVENTS, 2 PUBLISH_MEMBER, 3 SYNCER_START, 4 SYNCER_STOP, 5 EVENT_PART. The syncer's arguments are cluster state:
  * SYNCER_START carries the primary's password (like etcd keeps it in its log); {@link SyncerStart#toString()} never
  * shows it.
  */
 public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.PublishMember, RaftCommand.SyncerStart,
-        RaftCommand.SyncerStop {
+        RaftCommand.SyncerStop, RaftCommand.EventPart {
 
     byte MAGIC_0 = 'k';
     byte MAGIC_1 = 'b';
@@ -46,7 +46,8 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
         EVENTS(1),
         PUBLISH_MEMBER(2),
         SYNCER_START(3),
-        SYNCER_STOP(4);
+        SYNCER_STOP(4),
+        EVENT_PART(5);
 
         public final int code;
 
@@ -116,6 +117,71 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
         @Override
         public String toString() {
             return "EVENTS(" + file + ", " + events.size() + " events, " + eventBytes() + " bytes)";
+        }
+    }
+
+    /**
+     * One part of a binlog event too big for one raft entry (up to MySQL's 1 GiB max_allowed_packet). The parts of
+     * an event go in order, each in its own entry; the store writes each to the binlog file as it is applied and
+     * makes the event (and its transaction) visible with the last one.
+     *
+     * @param file   the binlog file the event belongs to (null: the store's current file)
+     * @param header the event's 19-byte header (its length and end position name the event, so a replayed or
+     *               stale part is recognised by position)
+     * @param offset where {@code data} starts within the event (the part at 0 starts with the header)
+     * @param data   the part's bytes (a view: the proposer's parts share the event's array, so splitting copies
+     *               nothing; {@link #data()} returns a fresh view each time)
+     */
+    record EventPart(String file, byte[] header, long offset, ByteBuffer data) implements RaftCommand {
+        public EventPart {
+            Objects.requireNonNull(header, "header");
+            data = Objects.requireNonNull(data, "data").slice().asReadOnlyBuffer();
+            if (header.length != BinlogEvent.HEADER_LENGTH) {
+                throw new IllegalArgumentException("an event header has " + BinlogEvent.HEADER_LENGTH + " bytes, not "
+                        + header.length);
+            }
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.EVENT_PART;
+        }
+
+        /** The whole event's length, from its header. */
+        public long eventLength() {
+            return io.kingbus.binlog.Bytes.u32(header, BinlogEvent.LENGTH_OFFSET);
+        }
+
+        @Override
+        public ByteBuffer data() {
+            return data.duplicate();
+        }
+
+        public int dataLength() {
+            return data.remaining();
+        }
+
+        public boolean last() {
+            return offset + data.remaining() == eventLength();
+        }
+
+        @Override
+        public byte[] encode() {
+            byte[] name = utf8(file);
+            int size = Math.addExact(HEADER_LENGTH + 4 + (name == null ? 0 : name.length) + BinlogEvent.HEADER_LENGTH
+                    + 8 + 4, data.remaining());
+            ByteBuffer b = RaftCommand.header(size, Kind.EVENT_PART);
+            putString(b, name);
+            b.put(header);
+            b.putLong(offset);
+            b.putInt(data.remaining());
+            b.put(data.duplicate());
+            return b.array();
+        }
+
+        @Override
+        public String toString() {
+            return "EVENT_PART(" + file + ", " + data.remaining() + " bytes at " + offset + " of " + eventLength() + ")";
         }
     }
 
@@ -243,6 +309,7 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
                 case PUBLISH_MEMBER -> new PublishMember(requireString(b, "peer id"), requireString(b, "admin URL"));
                 case SYNCER_START -> decodeSyncerStart(b);
                 case SYNCER_STOP -> new SyncerStop();
+                case EVENT_PART -> decodeEventPart(b);
             };
             if (b.hasRemaining()) {
                 throw new RaftCommandFormatException(b.remaining() + " trailing bytes after a " + kind + " command");
@@ -273,6 +340,27 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
             events.add(e);
         }
         return new Events(file, events);
+    }
+
+    private static EventPart decodeEventPart(ByteBuffer b) {
+        String file = getString(b, "file name");
+        byte[] header = new byte[BinlogEvent.HEADER_LENGTH];
+        b.get(header);
+        long offset = b.getLong();
+        int length = b.getInt();
+        if (length < 0 || length > b.remaining()) {
+            throw new RaftCommandFormatException("event part of " + length + " bytes does not fit the " + b.remaining()
+                    + " bytes left");
+        }
+        long eventLength = io.kingbus.binlog.Bytes.u32(header, BinlogEvent.LENGTH_OFFSET);
+        if (offset < 0 || offset + length > eventLength) {
+            throw new RaftCommandFormatException("event part of " + length + " bytes at " + offset
+                    + " lies outside its event of " + eventLength + " bytes");
+        }
+        ByteBuffer data = b.slice();
+        data.limit(length);
+        b.position(b.position() + length);
+        return new EventPart(file, header, offset, data); // a view of the entry: no copy of the part
     }
 
     private static SyncerStart decodeSyncerStart(ByteBuffer b) {
@@ -350,6 +438,43 @@ public sealed interface RaftCommand permits RaftCommand.Events, RaftCommand.Publ
         }
         if (!current.isEmpty()) {
             out.add(new Events(chunkFile, current));
+        }
+        return out;
+    }
+
+    /**
+     * Like {@link #split}, but an event bigger than {@code maxPartBytes} becomes {@link EventPart}s of at most that
+     * many bytes each, every part in its own entry, between the entries of the events around it.
+     */
+    static List<RaftCommand> commands(String file, List<byte[]> events, int maxEntryBytes, int maxPartBytes) {
+        if (maxPartBytes < BinlogEvent.HEADER_LENGTH) {
+            throw new IllegalArgumentException("maxPartBytes must hold an event header");
+        }
+        List<RaftCommand> out = new ArrayList<>();
+        List<byte[]> run = new ArrayList<>();
+        String runFile = file;
+        String tracker = file;
+        for (byte[] e : events) {
+            if (e.length <= maxPartBytes) {
+                if (run.isEmpty()) {
+                    runFile = tracker;
+                }
+                run.add(e);
+                tracker = fileAfter(e, tracker);
+                continue;
+            }
+            if (!run.isEmpty()) {
+                out.addAll(split(runFile, run, maxEntryBytes));
+                run = new ArrayList<>();
+            }
+            byte[] header = java.util.Arrays.copyOf(e, BinlogEvent.HEADER_LENGTH);
+            for (int at = 0; at < e.length; at += maxPartBytes) {
+                out.add(new EventPart(tracker, header, at,
+                        ByteBuffer.wrap(e, at, Math.min(e.length - at, maxPartBytes))));
+            }
+        }
+        if (!run.isEmpty()) {
+            out.addAll(split(runFile, run, maxEntryBytes));
         }
         return out;
     }

@@ -209,7 +209,8 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         // A torn entry at the end of the open segment after a crash was never acknowledged: drop it.
         RaftServerConfigKeys.Log.setCorruptionPolicy(p, RaftServerConfigKeys.Log.CorruptionPolicy.WARN_AND_RETURN);
 
-        // Entries are <= 1 MiB normally, but one huge event goes alone: size every limit for the largest entry.
+        // Entries are <= 1 MiB normally, but one big event (or one part of a bigger one) goes alone: size every limit
+        // for the largest entry.
         int large = config.maxLargeEntryBytes();
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(large));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(large + (64 << 10)));
@@ -376,11 +377,13 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
 
     /**
      * Proposes a batch of whole binlog events (leader only). The batch is split at event boundaries into entries
-     * of at most {@link RaftNodeConfig#maxEntryBytes()} (a bigger event goes alone), submitted in order.
+     * of at most {@link RaftNodeConfig#maxEntryBytes()}; an event bigger than that goes alone, and one bigger than
+     * {@link #maxEntryEventBytes()} goes in {@link RaftCommand.EventPart}s, one entry each, submitted in order.
      *
      * @return the raft index of the last entry, once every entry is committed and applied on this node; fails
-     *         with {@link NotLeaderException} on a follower (or when leadership is lost meanwhile) and with
-     *         {@link ProposalRejectedException} when the store refused the events (they do not continue it)
+     *         with {@link NotLeaderException} on a follower (or when leadership is lost meanwhile), with
+     *         {@link ProposalRejectedException} when the store refused the events (they do not continue it) and
+     *         with {@link EventTooLargeException} for an event over {@link #maxEventBytes()} (nothing is proposed)
      */
     public CompletableFuture<Long> proposeEvents(String file, List<byte[]> events) {
         if (events == null || events.isEmpty()) {
@@ -392,20 +395,25 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
                 return CompletableFuture.failedFuture(new EventTooLargeException(e.length, maxEvent));
             }
         }
-        List<RaftCommand.Events> chunks = RaftCommand.split(file, events, config.maxEntryBytes());
-        List<byte[]> encoded = new ArrayList<>(chunks.size());
-        for (RaftCommand.Events c : chunks) {
-            encoded.add(c.encode());
-        }
-        return submitAll(encoded);
+        // Entries are encoded as they are submitted (submitAll waits for room), so a huge event's parts are never
+        // all copied at once: they are views of the event until then.
+        return submitAll(RaftCommand.commands(file, events, config.maxEntryBytes(), maxEntryEventBytes()));
     }
 
-    /**
-     * The largest single binlog event a proposal may carry: the largest raft entry less room for the command's
-     * header and file name. A bigger event fails with {@link EventTooLargeException}.
-     */
+    /** The largest binlog event a proposal may carry: MySQL's largest max_allowed_packet (1 GiB). */
     public int maxEventBytes() {
-        return config.maxLargeEntryBytes() - ENTRY_OVERHEAD_BYTES;
+        return MAX_EVENT_BYTES;
+    }
+
+    /** MySQL's largest max_allowed_packet, hence its largest binlog event. */
+    public static final int MAX_EVENT_BYTES = 1 << 30;
+
+    /**
+     * The largest event that goes in one raft entry: the largest entry less room for the command's header and file
+     * name. A bigger one goes in parts of this size.
+     */
+    public int maxEntryEventBytes() {
+        return Math.max((int) BinlogStore.MIN_PARTED_EVENT_BYTES, config.maxLargeEntryBytes() - ENTRY_OVERHEAD_BYTES);
     }
 
     /** Command header, the longest file name and the count/length fields, rounded up. */
@@ -421,17 +429,18 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         if (command instanceof RaftCommand.Events e) {
             return proposeEvents(e.file(), e.events());
         }
-        return submitAll(List.of(command.encode()));
+        return submitAll(List.of(command));
     }
 
-    private CompletableFuture<Long> submitAll(List<byte[]> entries) {
+    private CompletableFuture<Long> submitAll(List<? extends RaftCommand> commands) {
         RaftServer.Division d = division();
         if (d == null || !d.getInfo().isLeader()) {
             return CompletableFuture.failedFuture(new NotLeaderException(leader()));
         }
-        List<CompletableFuture<RaftClientReply>> replies = new ArrayList<>(entries.size());
+        List<CompletableFuture<RaftClientReply>> replies = new ArrayList<>(commands.size());
         synchronized (proposeLock) { // Ratis appends a request before submitClientRequestAsync returns: keep order
-            for (byte[] e : entries) {
+            for (RaftCommand command : commands) {
+                byte[] e = command.encode();
                 // Stay below Ratis' pending-write limits: an entry refused there while the next is accepted would
                 // leave a gap that the store refuses. Waits (on the caller) for earlier entries to commit.
                 String refusal = acquireWindow(e.length);
@@ -1201,12 +1210,13 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         if (leaderId == null || conf.getPeer(selfId) == null || !publishing.compareAndSet(false, true)) {
             return;
         }
-        byte[] command = new RaftCommand.PublishMember(selfId.toString(), adminUrl).encode();
+        RaftCommand.PublishMember publish = new RaftCommand.PublishMember(selfId.toString(), adminUrl);
+        byte[] command = publish.encode();
         try {
             publishExecutor.execute(() -> {
                 try {
                     if (leaderId.equals(selfId)) {
-                        submitAll(List.of(command)).get(30, TimeUnit.SECONDS);
+                        submitAll(List.of(publish)).get(30, TimeUnit.SECONDS);
                     } else {
                         publishThroughLeader(conf, leaderId, command);
                     }

@@ -29,8 +29,8 @@ import java.util.function.Consumer;
  * @param snapshotThreshold   take a snapshot marker every this many applied entries
  * @param preservedLogEntries entries kept in the raft log behind the snapshot when it is purged
  * @param maxEntryBytes       event bytes per raft entry when proposals are split (an event bigger goes alone)
- * @param maxLargeEntryBytes  the largest entry Ratis accepts (a single huge event); sizes the gRPC message limit,
- *                            the log appender buffer and the log write buffer
+ * @param maxLargeEntryBytes  the largest entry Ratis accepts (one event alone; a bigger event goes in parts of about
+ *                            this size); sizes the gRPC message limit, the log appender buffer and the log write buffer
  * @param caughtUpGap         status().caughtUp allows applied to lag the commit index by this many entries
  * @param logSegmentBytes     raft log segment size; only closed segments are purged behind a snapshot
  * @param fatalHandler        called when the store fails while applying (null: log and halt the JVM)

@@ -62,6 +62,8 @@ public final class BinlogStore implements AutoCloseable {
     /** A file the current batch names that the store lacks: its FORMAT_DESCRIPTION at position 4 starts it. */
     private String announcedFile;
     private TransactionTracker tracker;
+    /** An event stored in parts whose last part has not come yet; its bytes so far end the file (writtenEnd). */
+    private PartialEvent partial;
     private long trxStart;
     private long recoveryTag;
     private final ByteBuffer pending = ByteBuffer.allocate(WRITE_BUFFER);
@@ -113,6 +115,55 @@ public final class BinlogStore implements AutoCloseable {
                 return new BinlogFileInfo(sequence, name, visibleEnd, previousGtids.copy(), firstGtid, lastGtid,
                         createdMillis, checksumCode, transactions);
             }
+        }
+    }
+
+    /**
+     * The smallest event the store accepts in parts. A QUERY that long cannot be BEGIN, COMMIT or ROLLBACK (its status
+     * block is at most 64 KiB, its database name 255 bytes), so its role is known without decoding it.
+     */
+    public static final long MIN_PARTED_EVENT_BYTES = 128 << 10;
+
+    /** What the store knows of an event being stored in parts. */
+    private static final class PartialEvent {
+        final StoredFile file;
+        final long start;
+        final byte[] header;
+        final long length;
+        final ChecksumType checksum;
+        final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        final byte[] trailer = new byte[4];
+        long written;
+
+        PartialEvent(StoredFile file, long start, byte[] header, long length, ChecksumType checksum) {
+            this.file = file;
+            this.start = start;
+            this.header = header;
+            this.length = length;
+            this.checksum = checksum;
+        }
+
+        /** Feeds the part's bytes to the checksum: all but the last 4 bytes are covered, those are the CRC. */
+        void digest(ByteBuffer part) {
+            ByteBuffer b = part.duplicate();
+            long covered = length - 4;
+            long at = written;
+            if (at < covered) {
+                int n = (int) Math.min(b.remaining(), covered - at);
+                ByteBuffer head = b.duplicate();
+                head.limit(head.position() + n);
+                crc.update(head);
+                b.position(b.position() + n);
+                at += n;
+            }
+            while (b.hasRemaining()) {
+                trailer[(int) (at - covered)] = b.get();
+                at++;
+            }
+        }
+
+        boolean checksumMatches() {
+            return checksum != ChecksumType.CRC32 || io.kingbus.binlog.Bytes.u32(trailer, 0) == crc.getValue();
         }
     }
 
@@ -348,6 +399,162 @@ public final class BinlogStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Appends one part of an event too big to pass whole (a raft entry holds at most ~64 MiB; MySQL writes events
+     * up to 1 GiB). The part is written to the file at once; the event, and the transaction it completes, become
+     * visible (and indexed) with its last part, never before. Idempotent by position like {@link #append}: a part
+     * of an event already stored is skipped; the first part of an event restarts it when the event was being
+     * stored already (a new leader resends it); a part that does not continue the event being stored is refused.
+     *
+     * @param file   the file the event belongs to (null: the current file); it must exist
+     * @param header the event's 19-byte header (length and end position name the event)
+     * @param offset where the part starts within the event; the part at 0 starts with the header itself
+     * @param data   the part's bytes (read, not kept)
+     * @param tag    as for {@link #append}: recorded when the last part completes a transaction
+     * @throws StoreConflictException when the part does not continue the stored stream
+     */
+    public AppendResult appendPart(String file, byte[] header, long offset, ByteBuffer data, long tag) {
+        synchronized (writeLock) {
+            ensureOpen();
+            batch = appendBatch;
+            batch.clear();
+            int appended = 0;
+            int skipped = 0;
+            boolean committed = false;
+            try {
+                selectFile(file);
+                if (announcedFile != null) {
+                    throw new StoreConflictException("a part of an event cannot start binlog file " + announcedFile
+                            + ", which the store lacks");
+                }
+                int outcome = appendPartOf(header, offset, data);
+                if (outcome == 0) {
+                    skipped++;
+                } else {
+                    appended++;
+                    committed = outcome == 2;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing binlog file " + (cursor == null ? "?" : cursor.name), e);
+            } finally {
+                try {
+                    if (committed) {
+                        recoveryTag = tag;
+                        batch.putTag(tag);
+                    }
+                    commitBatch();
+                } finally {
+                    batch.clear();
+                    batch = null;
+                }
+            }
+            return new AppendResult(appended, skipped, cursor == null ? null : cursor.name,
+                    cursor == null ? 0 : cursor.committedEnd);
+        }
+    }
+
+    private int appendPartOf(byte[] header, long offset, ByteBuffer data) throws IOException {
+        if (header.length != BinlogEvent.HEADER_LENGTH) {
+            throw new StoreConflictException("an event part's header has " + header.length + " bytes");
+        }
+        int type = header[BinlogEvent.TYPE_OFFSET] & 0xff;
+        String typeName = EventType.name(type);
+        long length = io.kingbus.binlog.Bytes.u32(header, BinlogEvent.LENGTH_OFFSET);
+        long logPos = io.kingbus.binlog.Bytes.u32(header, BinlogEvent.LOG_POS_OFFSET);
+        int n = data.remaining();
+        if (length < MIN_PARTED_EVENT_BYTES || offset < 0 || offset + n > length || n == 0) {
+            throw new StoreConflictException("part of " + n + " bytes at " + offset + " of a " + typeName + " event of "
+                    + length + " bytes: events under " + MIN_PARTED_EVENT_BYTES + " bytes go whole, parts lie "
+                    + "inside their event and are not empty");
+        }
+        if (logPos == 0) {
+            throw new StoreConflictException(typeName + " event part without a position (log_pos 0)");
+        }
+        StoredFile f = cursor;
+        if (f == null) {
+            throw new StoreConflictException("the store is empty and the stream did not name its first file");
+        }
+        long position = positionOf(logPos, length, f);
+        if (position >= BinlogFileReader.MAGIC_LENGTH && position + length <= f.committedEnd) {
+            return 0; // the event is stored (a replay, a stale leader's part, or a copy from a peer)
+        }
+        if (partial == null && position >= f.committedEnd && position + length <= f.writtenEnd && f == last()) {
+            return 0; // the whole event is written; its transaction is not complete yet
+        }
+        if (f != last()) {
+            throw new StoreConflictException("event part " + typeName + " at " + f.name + ":" + position
+                    + " would extend " + f.name + ", which is complete at " + f.committedEnd);
+        }
+        if (offset == 0) {
+            if (!java.util.Arrays.equals(header, 0, header.length, partHeader(data), 0, header.length)) {
+                throw new StoreConflictException("the first part of a " + typeName + " event does not start with "
+                        + "its header");
+            }
+            if (partial != null && partial.start == position) {
+                truncateWritten(f, position, "its first part was sent again");
+            } else if (position == f.committedEnd && f.writtenEnd > f.committedEnd) {
+                discardPartial(f, "transaction resent from its start");
+            }
+            if (partial != null || position != f.writtenEnd) {
+                throw new StoreConflictException("event " + typeName + " of " + length + " bytes with end_log_pos "
+                        + logPos + " does not continue " + f.name + ", which ends at " + f.writtenEnd
+                        + (partial == null ? "" : " inside an event of " + partial.length + " bytes stored in parts"));
+            }
+            if (position == BinlogFileReader.MAGIC_LENGTH) {
+                throw new StoreConflictException(f.name + " must begin with FORMAT_DESCRIPTION, got " + typeName);
+            }
+            if (type == EventType.FORMAT_DESCRIPTION || type == EventType.ROTATE || type == EventType.GTID
+                    || type == EventType.ANONYMOUS_GTID || type == EventType.PREVIOUS_GTIDS
+                    || EventType.isHeartbeat(type)) {
+                throw new StoreConflictException("a " + typeName + " event of " + length + " bytes cannot be stored "
+                        + "in parts");
+            }
+            partial = new PartialEvent(f, position, header.clone(), length, tracker.checksum());
+        } else {
+            PartialEvent p = partial;
+            if (p == null || p.file != f || p.start != position || p.length != length
+                    || !java.util.Arrays.equals(p.header, header)) {
+                throw new StoreConflictException("part at " + offset + " of a " + typeName + " event at " + f.name
+                        + ":" + position + " whose first part the store does not hold"
+                        + (p == null ? "" : " (it holds one at " + p.start + ")"));
+            }
+            if (offset < p.written) {
+                return 0; // written already: parts are named by position
+            }
+            if (offset > p.written) {
+                throw new StoreConflictException("part at " + offset + " of a " + typeName + " event at " + f.name
+                        + ":" + position + " leaves a gap after the " + p.written + " bytes stored");
+            }
+        }
+        PartialEvent p = partial;
+        p.digest(data);
+        flushWrites();
+        writeFully(data.duplicate(), pendingStart);
+        pendingStart += n;
+        p.written += n;
+        f.writtenEnd = position + p.written;
+        if (p.written < p.length) {
+            return 1;
+        }
+        partial = null;
+        if (!p.checksumMatches()) {
+            truncateWritten(f, position, "checksum mismatch");
+            throw new StoreConflictException("checksum mismatch in the " + typeName + " event of " + length
+                    + " bytes stored in parts at " + f.name + ":" + position);
+        }
+        TransactionTracker.Step step = tracker.acceptOpaque(type);
+        noteEvent(f, type, length, position, step);
+        return step.atBoundary() ? 2 : 1;
+    }
+
+    private static byte[] partHeader(ByteBuffer data) {
+        byte[] h = new byte[BinlogEvent.HEADER_LENGTH];
+        if (data.remaining() >= h.length) {
+            data.duplicate().get(h);
+        }
+        return h;
+    }
+
     /** Convenience for a batch that starts with a fake rotate naming its file. */
     public AppendResult append(List<byte[]> events, long tag) {
         return append(null, events, tag);
@@ -408,7 +615,7 @@ public final class BinlogStore implements AutoCloseable {
             throw new StoreConflictException("the store is empty and the stream did not name its first file");
         }
         long length = event.length();
-        long position = positionOf(event, f);
+        long position = positionOf(event.logPos(), length, f);
         if (position >= BinlogFileReader.MAGIC_LENGTH && position + length <= f.committedEnd) {
             if (type == EventType.ROTATE && !event.isArtificial()) {
                 StoredFile next = next(f);
@@ -428,6 +635,11 @@ public final class BinlogStore implements AutoCloseable {
         }
         if (position == f.committedEnd && f.writtenEnd > f.committedEnd) {
             discardPartial(f, "transaction resent from its start");
+        }
+        if (partial != null) {
+            throw new StoreConflictException("event " + event.typeName() + " with end_log_pos " + event.logPos()
+                    + " comes before the rest of the event of " + partial.length + " bytes stored in parts at "
+                    + f.name + ":" + partial.start);
         }
         if (position != f.writtenEnd) {
             // Name the header's own end_log_pos: the wrap-around arithmetic above only means something for
@@ -469,18 +681,9 @@ public final class BinlogStore implements AutoCloseable {
 
     /** Updates file metadata and the pending index for one stored event. */
     private void noteEvent(StoredFile f, BinlogEvent event, long position, TransactionTracker.Step step) {
-        long end = position + event.length();
-        f.writtenEnd = end;
-        if (step.role() == TransactionTracker.Role.START) {
-            trxStart = position;
-        }
-        if (!step.atBoundary()) {
-            return;
-        }
-        int type = event.type();
-        if (type == EventType.FORMAT_DESCRIPTION) {
+        if (step.atBoundary() && event.type() == EventType.FORMAT_DESCRIPTION) {
             f.checksumCode = FormatDescription.checksumOf(event).code();
-        } else if (type == EventType.PREVIOUS_GTIDS) {
+        } else if (step.atBoundary() && event.type() == EventType.PREVIOUS_GTIDS) {
             GtidSet previous = PreviousGtidsEvent.decode(event, ChecksumType.ofCode(f.checksumCode)).gtids();
             synchronized (f) {
                 f.previousGtids = previous;
@@ -491,6 +694,19 @@ public final class BinlogStore implements AutoCloseable {
                 purged = previous.copy(); // nothing before the first file is stored
                 batch.putPurged(purged);
             }
+        }
+        noteEvent(f, event.type(), event.length(), position, step);
+    }
+
+    /** The same for an event known by its type and length (the decoding ones are handled above). */
+    private void noteEvent(StoredFile f, int type, long length, long position, TransactionTracker.Step step) {
+        long end = position + length;
+        f.writtenEnd = end;
+        if (step.role() == TransactionTracker.Role.START) {
+            trxStart = position;
+        }
+        if (!step.atBoundary()) {
+            return;
         }
         if (step.role() == TransactionTracker.Role.END) {
             Gtid gtid = step.completedGtid();
@@ -517,13 +733,12 @@ public final class BinlogStore implements AutoCloseable {
         return !files.isEmpty() && files.get(0) == f;
     }
 
-    private long positionOf(BinlogEvent event, StoredFile f) {
-        long length = event.length();
-        if (((f.writtenEnd + length) & MASK32) == event.logPos()) {
+    private long positionOf(long logPos, long length, StoredFile f) {
+        if (((f.writtenEnd + length) & MASK32) == logPos) {
             return f.writtenEnd;
         }
         // The header's 32-bit log_pos wraps in files over 4 GiB: take the latest offset it can denote.
-        long low = (event.logPos() - length) & MASK32;
+        long low = (logPos - length) & MASK32;
         long candidate = (f.writtenEnd & ~MASK32) | low;
         if (candidate > f.writtenEnd) {
             candidate -= 1L << 32;
@@ -576,7 +791,19 @@ public final class BinlogStore implements AutoCloseable {
                 f.writtenEnd - f.committedEnd, f.committedEnd, why);
         f.writtenEnd = f.committedEnd;
         pendingStart = f.committedEnd;
+        partial = null;
         tracker.reset();
+    }
+
+    /** Drops the bytes of the event being stored in parts (the transaction's earlier events stay). */
+    private void truncateWritten(StoredFile f, long to, String why) throws IOException {
+        flushWrites();
+        channel().truncate(to);
+        log.info("binlog file {}: discarded {} bytes of an event stored in parts at {} ({})", f.name,
+                f.writtenEnd - to, to, why);
+        f.writtenEnd = to;
+        pendingStart = to;
+        partial = null;
     }
 
     private void write(byte[] bytes) throws IOException {

@@ -67,7 +67,7 @@ final class SyncerSession {
         }
     }
 
-    /** Ends the session for good: retrying cannot help (an event too big for a raft entry). */
+    /** Ends the session for good: retrying cannot help (an event over 1 GiB, MySQL's largest). */
     private static final class Halt extends RuntimeException {
         Halt(String message) {
             super(message, null, false, false);
@@ -588,10 +588,10 @@ final class SyncerSession {
             }
             byte[] raw = e.event().bytes();
             int maxEvent = raft.maxEventBytes();
-            if (raw.length > maxEvent) {
+            if (raw.length > maxEvent) { // an event over a raft entry goes in parts; this is past MySQL's own limit
                 throw new Halt("the " + e.event().typeName() + " event of " + raw.length + " bytes at "
                         + e.file() + ":" + (e.endPosition() - raw.length) + " (transaction " + currentGtid()
-                        + ") exceeds the largest raft entry (at most " + maxEvent + " bytes of event fit in one); the "
+                        + ") exceeds the largest binlog event kingbus replicates (" + maxEvent + " bytes); the "
                         + "syncer stopped and does not retry: the primary's transaction must be made smaller (or "
                         + "skipped) before the syncer is stopped and started again");
             }

@@ -51,6 +51,27 @@ class TransactionTrackerTest {
         expectEnd(TestEvents.xid(9, 0, C), 1);
     }
 
+    /** Events stored in parts are tracked by type: rows in the middle, a big statement as a DDL, a payload ends. */
+    @Test
+    void opaqueEventsTakeTheRoleOfTheirType() {
+        fileStart();
+        expect(TestEvents.gtid(SID, 1, 0, C), Role.START);
+        expect(TestEvents.query("", "BEGIN", 0, C), Role.MIDDLE);
+        assertThat(t.acceptOpaque(EventType.WRITE_ROWS).role()).isEqualTo(Role.MIDDLE);
+        assertThat(t.acceptOpaque(EventType.QUERY).role()).as("a big INSERT statement").isEqualTo(Role.MIDDLE);
+        assertThat(t.acceptOpaque(EventType.XID).completedGtid()).isEqualTo(new Gtid(SID, 1));
+        expect(TestEvents.gtid(SID, 2, 0, C), Role.START);
+        Step ddl = t.acceptOpaque(EventType.QUERY);
+        assertThat(ddl.role()).isEqualTo(Role.END);
+        assertThat(ddl.completedGtid()).isEqualTo(new Gtid(SID, 2));
+        expect(TestEvents.gtid(SID, 3, 0, C), Role.START);
+        assertThat(t.acceptOpaque(EventType.TRANSACTION_PAYLOAD).completedGtid()).isEqualTo(new Gtid(SID, 3));
+        assertThat(t.acceptOpaque(EventType.HEARTBEAT).role()).isEqualTo(Role.IGNORED);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> t.acceptOpaque(EventType.GTID))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(t.inTransaction()).isFalse();
+    }
+
     @Test
     void gtidDdl() {
         fileStart();

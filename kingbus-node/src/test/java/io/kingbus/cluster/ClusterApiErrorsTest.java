@@ -80,9 +80,10 @@ class ClusterApiErrorsTest extends ClusterTestBase {
         assertFails(Http.postBytes(leader.adminUrl(), "/internal/test/propose?file=mysql-bin.000001", truncated,
                 Duration.ofSeconds(10)), 400, "malformed");
         byte[] huge = new byte[19];
-        huge[12] = 0x40; // declares 1 GiB: refused before anything is buffered
+        huge[9] = 1;
+        huge[12] = 0x40; // declares 1 GiB + 1 byte: refused before anything is buffered
         assertFails(Http.postBytes(leader.adminUrl(), "/internal/test/propose?file=mysql-bin.000001", huge,
-                Duration.ofSeconds(10)), 413, "largest raft entry");
+                Duration.ofSeconds(10)), 413, "largest binlog event");
         assertFails(Http.postBytes(leader.adminUrl(), "/internal/test/propose?file=x&entryBytes=abc", new byte[0],
                 Duration.ofSeconds(10)), 400, "entryBytes");
         // well framed but not a binlog stream the store can continue: committed, refused by every store alike

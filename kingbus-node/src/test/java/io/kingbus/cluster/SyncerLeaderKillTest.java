@@ -138,7 +138,7 @@ class SyncerLeaderKillTest extends ClusterTestBase {
         }
     }
 
-    private static String executed(NodeProcess n) {
+    static String executed(NodeProcess n) {
         JsonNode s = n.storeOrNull();
         return s == null ? null : s.path("executed").asText();
     }
@@ -149,7 +149,7 @@ class SyncerLeaderKillTest extends ClusterTestBase {
     }
 
     /** The node's stored files are the primary's, byte for byte (up to the in-use flag), each GTID stored once. */
-    private static void assertSameFiles(NodeProcess n, List<Path> primaryFiles, GtidSet primarySet)
+    static void assertSameFiles(NodeProcess n, List<Path> primaryFiles, GtidSet primarySet)
             throws Exception {
         Map<String, Long> ends = ClusterHarness.storeEnds(n);
         assertThat(ends.keySet()).as("files of %s", n)
