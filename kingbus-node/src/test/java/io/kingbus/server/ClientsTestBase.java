@@ -164,7 +164,9 @@ abstract class ClientsTestBase {
         // no heartbeat period: every skipped event is read (MySQL sends a heartbeat after each)
         before = server.storeBytesRead();
         assertSameEvents(fromKingbus(null, 4, most), fromPrimary(null, 4, most));
-        assertThat(server.storeBytesRead() - before - later).isGreaterThanOrEqualTo(file.endPosition() - 4);
+        long readAll = server.storeBytesRead() - before;
+        log.info("{}: without a heartbeat period: {} bytes read", version, readAll);
+        assertThat(readAll - later).isGreaterThanOrEqualTo(file.endPosition() - 4);
 
         // holes and a set that skips the first transactions of every file, with the period
         for (String have : new String[] {sid + ":1-3:7-9:20-25", sid + ":2-" + (file.lastGtid().gno() - 1),
