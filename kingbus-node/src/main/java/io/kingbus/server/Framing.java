@@ -142,6 +142,9 @@ final class Framing {
         while (true) {
             int n = (int) Math.min(Packet.MAX_PHYSICAL_PAYLOAD, payload - done);
             long packetEnd = done + n;
+            // opened before the packet's header is queued: a file that cannot be opened leaves no partial
+            // physical packet
+            FileChannel fc = packetEnd > Math.max(done, 1L + head.length) ? opener.open() : null;
             ByteBuf b = batchWithRoom(ch, Packet.HEADER_LENGTH + 1 + head.length);
             b.writeMediumLE(n).writeByte(sequence);
             if (done == 0 && n > 0) {
@@ -154,10 +157,9 @@ final class Framing {
                 b.writeBytes(head, from, k);
                 done += k;
             }
-            if (done < packetEnd) {
+            if (fc != null) {
                 long from = filePosition + done - 1 - head.length;
                 long k = packetEnd - done;
-                FileChannel fc = opener.open();
                 flushBatch(ch); // what precedes the region, in order
                 ch.write(new DefaultFileRegion(fc, from, k), ch.voidPromise());
                 done += k;

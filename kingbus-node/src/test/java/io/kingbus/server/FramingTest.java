@@ -151,7 +151,8 @@ class FramingTest {
                 for (FileChannel fc : opened) {
                     assertThat(fc.isOpen()).as("a region closes its file once sent and released").isFalse();
                 }
-                // 0xFFFFFF - 1: a full packet, then an empty one; 0xFFFFFF: one byte left for a second packet (not stripped)
+                // 0xFFFFFF - 1: a full packet, then an empty one; 0xFFFFFF: one byte left for a second packet
+                // (not stripped)
                 assertThat(opened).as("one region per packet with file bytes").hasSize(strip ? 6 : 7);
                 ch.finishAndReleaseAll();
             }
