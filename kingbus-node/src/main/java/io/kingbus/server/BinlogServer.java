@@ -15,7 +15,10 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FileRegion;
+import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
@@ -40,6 +43,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Kingbus as a MySQL primary: serves the binlog store over the MySQL replication protocol to real replicas
@@ -65,6 +69,7 @@ public final class BinlogServer implements AutoCloseable {
     private final BinlogStore store;
     private final BinlogServerConfig config;
     private final AtomicLong nextConnectionId = new AtomicLong(1);
+    private final LongAdder storeBytesRead = new LongAdder();
     private final Map<Long, ServerConnection> connections = new ConcurrentHashMap<>();
     private final Map<DumpSession, Boolean> dumps = new ConcurrentHashMap<>();
     private final Runnable commitListener = this::onCommit;
@@ -115,6 +120,7 @@ public final class BinlogServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FILE_REGIONS_COUNT)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(config.writeBufferHigh() / 2, config.writeBufferHigh()))
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -289,6 +295,17 @@ public final class BinlogServer implements AutoCloseable {
         dumps.put(d, Boolean.TRUE);
     }
 
+    /** Bytes the dumps have read from the store's files (not counting what went out by sendfile). */
+    long storeBytesRead() {
+        return storeBytesRead.sum();
+    }
+
+    void addStoreBytesRead(long n) {
+        if (n != 0) {
+            storeBytesRead.add(n);
+        }
+    }
+
     void unregisterDump(DumpSession d) {
         dumps.remove(d);
     }
@@ -457,6 +474,29 @@ public final class BinlogServer implements AutoCloseable {
     }
 
     /** Netty's epoll transport when the native library loads (it is a runtime dependency), else NIO. */
+    /**
+     * Netty's default estimator counts a FileRegion as 0 bytes, so a dump sending large events from their files would
+     * never see its channel become unwritable: count a region as the bytes it has to send.
+     */
+    private static final MessageSizeEstimator FILE_REGIONS_COUNT = new MessageSizeEstimator() {
+        private final Handle handle = new Handle() {
+            private final Handle fallback = DefaultMessageSizeEstimator.DEFAULT.newHandle();
+
+            @Override
+            public int size(Object msg) {
+                if (msg instanceof FileRegion r) {
+                    return (int) Math.min(Integer.MAX_VALUE, r.count()); // the same when added and when removed
+                }
+                return fallback.size(msg);
+            }
+        };
+
+        @Override
+        public Handle newHandle() {
+            return handle;
+        }
+    };
+
     private record Transport(String name, Class<? extends ServerChannel> serverChannel,
                              java.util.function.BiFunction<Integer, ThreadFactory, EventLoopGroup> groups) {
         EventLoopGroup group(int threads, String prefix) {

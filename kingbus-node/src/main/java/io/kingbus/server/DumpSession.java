@@ -54,17 +54,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the server's small dump executor, scheduled when there is something to do (a commit in the store, the socket
  * becoming writable again, a heartbeat due) and at most once at a time per session. A task writes while the channel
  * is writable and for at most {@link #BUDGET_BYTES}, then yields, so one fast client never starves the others and a
- * slow one holds at most its socket buffer (the channel's high water mark, {@code writeBufferHigh}) plus one event,
- * one read buffer and one batch being gathered; a dump waiting for commits holds no buffer at all.
+ * slow one holds at most its socket buffer (the channel's high water mark, {@code writeBufferHigh}) plus one event of
+ * up to {@link #CHUNK} bytes, one read buffer and one batch being gathered; a dump waiting for commits holds no buffer
+ * at all.
  *
  * <p>Serving path: the store's committed bytes are read as they are, many events per positional read
  * ({@link BinlogChunkReader}, up to {@link #CHUNK} bytes into one pooled direct buffer), and framed from there without
- * an object per event: small events are copied once into the outgoing batch, large ones (from
- * {@link Framing#SLICE_THRESHOLD}) are read into a buffer of their own and sent as slices of it. Checksums are not
+ * an object per event: small events are copied once into the outgoing batch, larger ones (from
+ * {@link Framing#SLICE_THRESHOLD}) are sent as slices of the read buffer, and an event larger than the read buffer
+ * goes from its file (a {@code DefaultFileRegion}: sendfile, no copy in the JVM, so 100 clients reading a 20 MiB event
+ * do not hold 100 copies of it; the server's size estimator counts regions for writability). Checksums are not
  * re-verified on the way out, as MySQL's dump thread does not (the store verified them on append; the replica checks
  * them); event framing is checked. Only what must differ from the stored bytes is rewritten: the FORMAT_DESCRIPTION,
  * events sent without their CRC32 to a checksum-unaware client, and the fake ROTATEs and heartbeats. A GTID dump looks
- * at GTID events in place and decodes events only inside transactions the replica already has.
+ * at GTID events in place and decodes events only inside transactions the replica already has; with a heartbeat period
+ * (what MySQL replicas have) it does not even read those: it seeks over runs of them by the store's transaction index
+ * ({@link BinlogChunkReader#containedRun}), so a replica that has most of a file costs the reads of what it lacks.
  */
 final class DumpSession {
     private static final Logger log = LoggerFactory.getLogger(DumpSession.class);
@@ -74,6 +79,8 @@ final class DumpSession {
     static final int CHUNK = 128 * 1024;
     /** Smallest read buffer taken for what is committed (a tailing dump reads little at a time). */
     private static final int MIN_READ = 16 * 1024;
+    /** Transactions the replica lacks that one index scan looks through for the next run it has. */
+    static final int SCAN_LIMIT = 4096;
     private static final int IDLE = 0;
     private static final int SCHEDULED = 1;
     private static final int RESCHEDULE = 2;
@@ -107,6 +114,24 @@ final class DumpSession {
     private GtidSkip skip;
     /** The end of skipped events not yet announced by a heartbeat (MySQL's exclude_group_end_pos), or -1. */
     private long pendingSkipEnd = -1;
+    /**
+     * Skipping by the store's transaction index (a GTID dump with a heartbeat period): the next run of transactions
+     * the replica has in {@link #runFile}, {@code [runStart, runEnd)}, is sought over instead of read; reads stop at
+     * runStart. runStart == runEnd: no run starts before runStart (plan again there). runFile null: plan again.
+     */
+    private boolean indexSkip;
+    private String runFile;
+    private long runStart;
+    private long runEnd;
+    /** The file {@link #containedLeft} counts for: transactions the replica has there not yet passed, -1 unknown. */
+    private String countFile;
+    private long containedLeft;
+    /** An event too large for the read buffer, to be sent from its file: its header (19 bytes), start and length. */
+    private byte[] largeHead;
+    private long largeStart;
+    private long largeLength;
+    /** Store bytes read, as last added to the server's total. */
+    private long readReported;
     private boolean lastEventSkipped;
     private boolean started;
     private boolean finished;
@@ -194,6 +219,11 @@ final class DumpSession {
         shownTimestamp = lastEventTimestamp;
         shownEvents = eventsSent;
         shownBytes = bytesSent;
+        if (chunks != null) {
+            long read = chunks.bytesRead();
+            server.addStoreBytesRead(read - readReported);
+            readReported = read;
+        }
     }
 
     private void stampSent() {
@@ -317,6 +347,14 @@ final class DumpSession {
                 }
                 caughtUp = true; // before reading: a commit published after the read then wakes us (onCommit)
                 try {
+                    long soughtTo = seekPastContained();
+                    if (soughtTo >= 0) {
+                        caughtUp = false;
+                        wrote = true;
+                        budget -= 64;
+                        budget -= skipped(soughtTo);
+                        continue;
+                    }
                     if (fill() == 0) {
                         break;
                     }
@@ -333,6 +371,17 @@ final class DumpSession {
                     return;
                 }
                 caughtUp = false;
+                if (largeLength > 0) {
+                    wrote = true;
+                    try {
+                        budget -= sendLarge();
+                    } catch (IOException ex) {
+                        log.warn("binlog dump to {}: {}", connection.describe(), ex.toString());
+                        fail(ErrorCodes.ER_MASTER_FATAL_ERROR_READING_BINLOG, withRange("I/O error reading log event"));
+                        return;
+                    }
+                    continue;
+                }
             }
             wrote = true;
             ByteBuf buf = current;
@@ -350,18 +399,7 @@ final class DumpSession {
             }
             if (skip != null && skip.skips(buf, at, length)) {
                 budget -= Math.max(64, length / 8); // reading costs too, but less than sending
-                lastEventSkipped = true;
-                file = chunkFile;
-                position = end;
-                if (sentSinceStamp) {
-                    stampSent();
-                }
-                if (System.nanoTime() - lastSentNanos >= request.heartbeatPeriodNanos()) {
-                    budget -= heartbeat(end); // keep the replica's position (and connection) moving
-                    pendingSkipEnd = -1;
-                } else {
-                    pendingSkipEnd = end;
-                }
+                budget -= skipped(end);
                 continue;
             }
             lastEventSkipped = false;
@@ -409,6 +447,123 @@ final class DumpSession {
         }
     }
 
+    /**
+     * Events the replica has were skipped up to {@code end} (MySQL's skip_event): a heartbeat there once
+     * {@code @master_heartbeat_period} has passed since the last packet (with no period: after every skipped event),
+     * else the position is announced before the next event sent. Returns the bytes queued.
+     */
+    private long skipped(long end) {
+        lastEventSkipped = true;
+        file = chunkFile;
+        position = end;
+        if (sentSinceStamp) {
+            stampSent();
+        }
+        if (System.nanoTime() - lastSentNanos >= request.heartbeatPeriodNanos()) {
+            pendingSkipEnd = -1;
+            return heartbeat(end); // keep the replica's position (and connection) moving
+        }
+        pendingSkipEnd = end;
+        return 0;
+    }
+
+    /**
+     * With index skipping: when the reader stands at the start of a run of transactions the replica has, moves it to
+     * the run's end without reading and returns that end; else -1. A run never holds events between transactions
+     * (the index has transactions only) nor a file's first events, so what is sought over is exactly what
+     * {@link GtidSkip} would skip, but for the heartbeats: this path is taken only with a heartbeat period, where
+     * MySQL sends one per period while skipping, not per skipped event.
+     */
+    private long seekPastContained() throws IOException {
+        if (!indexSkip || chunks.advance() == 0) {
+            return -1;
+        }
+        String f = chunks.file();
+        long p = chunks.position();
+        if (!f.equals(runFile) || p > runStart || runStart == runEnd && p == runStart) {
+            if (!f.equals(countFile)) {
+                countFile = f;
+                containedLeft = containedIn(f);
+            }
+            // all the transactions it has here passed (the common case once the replica's prefix is sought over):
+            // no index scan through the rest, which the replica lacks
+            long[] run = containedLeft == 0 ? new long[] {Long.MAX_VALUE, Long.MAX_VALUE, 0}
+                    : chunks.containedRun(skip.have(), SCAN_LIMIT);
+            runFile = f;
+            runStart = run[0];
+            runEnd = run[1];
+            if (containedLeft > 0) {
+                containedLeft = Math.max(0, containedLeft - run[2]);
+            }
+        }
+        if (p != runStart || runEnd <= runStart || !f.equals(sentFile)) {
+            return -1;
+        }
+        chunks.seek(runEnd);
+        runFile = null;
+        chunkFile = f;
+        chunkPosition = runEnd;
+        return runEnd;
+    }
+
+    /**
+     * How many of the file's transactions the replica has, from the PREVIOUS_GTIDS of the file and of the next one
+     * (the store's executed set for the last file, as of now); -1 when not known.
+     */
+    private long containedIn(String name) {
+        List<BinlogFileInfo> files = server.store().files();
+        for (int i = 0; i < files.size(); i++) {
+            if (files.get(i).name().equals(name)) {
+                GtidSet after = i + 1 < files.size() ? files.get(i + 1).previousGtids()
+                        : server.store().executedGtids();
+                return after.subtract(files.get(i).previousGtids()).intersection(skip.have()).count();
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Sends the event too large for the read buffer that {@link #fill} left in {@link #largeHead}: its header from
+     * memory, its body straight from the file (sendfile): no buffer of its size per client. Returns the bytes queued.
+     */
+    private long sendLarge() throws IOException {
+        long length = largeLength;
+        long start = largeStart;
+        byte[] head = largeHead;
+        largeLength = 0;
+        largeHead = null;
+        long end = start + length;
+        long queued = 0;
+        if (!chunkFile.equals(sentFile)) {
+            pendingSkipEnd = -1;
+            lastEventSkipped = false;
+            queued += sendFakeRotate(chunkFile, 4);
+        }
+        // not shown to GtidSkip: outside a transaction the replica has, it answers false for this type (fromFile)
+        lastEventSkipped = false;
+        if (pendingSkipEnd >= 0) {
+            queued += heartbeat(pendingSkipEnd);
+            pendingSkipEnd = -1;
+        }
+        long bodyEnd = end;
+        if (strip) {
+            bodyEnd -= 4; // without its CRC32, and its header says so
+            Bytes.putU32(head, BinlogEvent.LENGTH_OFFSET, length - 4);
+        }
+        long n = framing.writeFromFile(channel, 0, head, chunks::openFile, start + head.length,
+                bodyEnd - start - head.length);
+        sent(n);
+        queued += n;
+        long timestamp = Bytes.u32(head, 0);
+        if (timestamp != 0) {
+            lastEventTimestamp = timestamp;
+        }
+        file = chunkFile;
+        position = end;
+        chunkPosition = end;
+        return queued;
+    }
+
     /** Where the reader is in the file last announced to the client (after skipped events too). */
     private long readerPosition() {
         if (chunks != null && sentFile != null && sentFile.equals(chunkFile)) {
@@ -446,7 +601,21 @@ final class DumpSession {
         }
         int aloneFrom = Framing.SLICE_THRESHOLD - 1; // a payload (status byte + event) that Framing slices
         ByteBuf into = readBuffer;
-        int n = chunks.read(into.internalNioBuffer(0, into.capacity()), aloneFrom);
+        int window = into.capacity();
+        if (indexSkip && chunkFile.equals(runFile) && runStart > chunkPosition) {
+            window = (int) Math.min(window, runStart - chunkPosition); // stop at the run: it is sought over, not read
+        }
+        int n = chunks.read(into.internalNioBuffer(0, window), aloneFrom);
+        if (n < 0 && -n > into.capacity() && fromFile(into)) {
+            largeHead = new byte[BinlogEvent.HEADER_LENGTH];
+            into.getBytes(0, largeHead);
+            largeStart = chunks.position();
+            largeLength = -n;
+            chunks.skipTooLarge();
+            chunkFile = chunks.file();
+            chunkPosition = largeStart;
+            return -n;
+        }
         if (n < 0) {
             into = channel.alloc().directBuffer(-n);
             try {
@@ -467,6 +636,16 @@ final class DumpSession {
         chunkFile = chunks.file();
         chunkPosition = chunks.position() - n;
         return n;
+    }
+
+    /**
+     * True when the event too large for the read buffer, whose header is at the start of {@code head}, may be sent
+     * from its file: not a FORMAT_DESCRIPTION (rewritten on the way out), and not one whose body the GTID skip must
+     * decode (inside a transaction the replica has, which index skipping normally seeks over).
+     */
+    private boolean fromFile(ByteBuf head) {
+        int type = head.getUnsignedByte(BinlogEvent.TYPE_OFFSET);
+        return type != EventType.FORMAT_DESCRIPTION && (skip == null || !skip.wantsBody(type));
     }
 
     private void releaseBuffers() {
@@ -515,6 +694,8 @@ final class DumpSession {
     private boolean openGtid(BinlogStore store, List<BinlogFileInfo> files) throws IOException {
         GtidSet have = request.have();
         skip = have.isEmpty() ? null : new GtidSkip(have.copy()); // an empty set skips nothing: no GTID lookups
+        // with no heartbeat period MySQL sends a heartbeat after every skipped event: those need every event read
+        indexSkip = skip != null && request.heartbeatPeriodNanos() > 0;
         if (!request.file().isEmpty()) {
             // MySQL honours a file name in a GTID dump: start there, still skipping what the replica has
             return openPosition(store, files, request.file(), request.position());

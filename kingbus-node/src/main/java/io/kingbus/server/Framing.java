@@ -6,6 +6,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.DefaultFileRegion;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 
 /**
  * Writes dump-stream packets straight to a channel as ByteBufs (so Netty's write-buffer accounting, and with it
@@ -18,7 +22,8 @@ import io.netty.channel.Channel;
  * or more are not copied: their packet headers go into that buffer and their bodies follow as retained slices of the
  * caller's buffer, all in order in one composite buffer. What is gathered is written and flushed as one channel write
  * once it holds {@link #BATCH} bytes (the dump runs off the event loop, where every write is a task). Call
- * {@link #flushBatch} before flushing the channel. Not thread-safe: one per dump session.
+ * {@link #flushBatch} before flushing the channel. Events too large to be read into memory go from their file
+ * ({@link #writeFromFile}). Not thread-safe: one per dump session.
  */
 final class Framing {
     /** Events from this size on are sent as slices of the read buffer instead of copied. */
@@ -113,6 +118,56 @@ final class Framing {
         } finally {
             if (body != src) {
                 body.release();
+            }
+        }
+    }
+
+    /** Opens a new channel on the file a large event is sent from; each region closes its own when sent. */
+    interface FileOpener {
+        FileChannel open() throws IOException;
+    }
+
+    /**
+     * Queues the packet {@code status} + {@code head} + the file's bytes {@code [filePosition, filePosition +
+     * fileLength)} (an event too large to be read into memory for each client): the packet headers, the status byte
+     * and {@code head} go as small buffers, the file's bytes as {@link DefaultFileRegion}s (sendfile), one per physical
+     * packet, split at 0xFFFFFF bytes as {@link #write} splits. The channel's size estimator must count regions (the
+     * server's does), or writability would not see them. Returns the size on the wire.
+     */
+    long writeFromFile(Channel ch, int status, byte[] head, FileOpener opener, long filePosition, long fileLength)
+            throws IOException {
+        long payload = 1L + head.length + fileLength;
+        long done = 0; // payload bytes queued
+        long written = 0;
+        while (true) {
+            int n = (int) Math.min(Packet.MAX_PHYSICAL_PAYLOAD, payload - done);
+            long packetEnd = done + n;
+            // opened before the packet's header is queued: a file that cannot be opened leaves no partial
+            // physical packet
+            FileChannel fc = packetEnd > Math.max(done, 1L + head.length) ? opener.open() : null;
+            ByteBuf b = batchWithRoom(ch, Packet.HEADER_LENGTH + 1 + head.length);
+            b.writeMediumLE(n).writeByte(sequence);
+            if (done == 0 && n > 0) {
+                b.writeByte(status);
+                done = 1;
+            }
+            if (done < 1 + head.length && done < packetEnd) {
+                int from = (int) (done - 1);
+                int k = (int) Math.min(head.length - from, packetEnd - done);
+                b.writeBytes(head, from, k);
+                done += k;
+            }
+            if (fc != null) {
+                long from = filePosition + done - 1 - head.length;
+                long k = packetEnd - done;
+                flushBatch(ch); // what precedes the region, in order
+                ch.write(new DefaultFileRegion(fc, from, k), ch.voidPromise());
+                done += k;
+            }
+            written += Packet.HEADER_LENGTH + n;
+            sequence = (sequence + 1) & 0xff;
+            if (n < Packet.MAX_PHYSICAL_PAYLOAD) {
+                return written;
             }
         }
     }

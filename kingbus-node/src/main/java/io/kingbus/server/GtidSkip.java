@@ -30,6 +30,20 @@ final class GtidSkip {
         this.have = have;
     }
 
+    /** The replica's set (not to be changed). */
+    GtidSet have() {
+        return have;
+    }
+
+    /**
+     * True when {@link #skips(ByteBuf, int, int)} needs the whole event of this type to answer (it decodes it);
+     * false when it answers false from the type alone without changing its state.
+     */
+    boolean wantsBody(int type) {
+        return filter != null || type == EventType.GTID || type == EventType.ANONYMOUS_GTID
+                || type == EventType.FORMAT_DESCRIPTION;
+    }
+
     /** The FORMAT_DESCRIPTION of the file the next events come from, when it is not among them. */
     void formatDescription(BinlogEvent fde) {
         formatDescription = fde;

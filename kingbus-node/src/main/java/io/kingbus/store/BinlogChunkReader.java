@@ -2,6 +2,7 @@ package io.kingbus.store;
 
 import io.kingbus.binlog.BinlogEvent;
 import io.kingbus.binlog.BinlogFileReader;
+import io.kingbus.gtid.GtidSet;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,6 +30,10 @@ public final class BinlogChunkReader implements AutoCloseable {
     private FileChannel channel;
     private long position;
     private boolean closed;
+    /** Bytes read from the files so far (what a caller skipping by the index saves shows here). */
+    private long bytesRead;
+    /** The length of the event the last read returned as too large ({@code -length}), or 0. */
+    private long tooLarge;
 
     /** Takes over a pinned file and (when non-null) an open channel on it. */
     BinlogChunkReader(BinlogStore store, BinlogStore.StoredFile file, FileChannel channel, long position)
@@ -47,6 +52,58 @@ public final class BinlogChunkReader implements AutoCloseable {
     /** The position of the next event in {@link #file()}. */
     public long position() {
         return position;
+    }
+
+    /** Bytes read from the files so far, by {@link #read}. */
+    public long bytesRead() {
+        return bytesRead;
+    }
+
+    /**
+     * The next run of back-to-back transactions in the current file, from {@link #position()} on, whose GTIDs
+     * {@code have} contains, as the store's transaction index says: {@code {start, end, transactions}}, within what
+     * is committed. {@code {p, p, 0}} when the index was scanned up to the transaction start p without finding one
+     * (after {@code limit} transactions the set lacks), {@code {Long.MAX_VALUE, Long.MAX_VALUE, 0}} when the rest of
+     * the file has none. Events outside transactions are never in a run.
+     */
+    public long[] containedRun(GtidSet have, int limit) {
+        if (closed) {
+            throw new StoreException("the binlog reader is closed");
+        }
+        return store.containedRun(file, position, have, limit);
+    }
+
+    /**
+     * Moves forward in the current file to {@code to}, without reading: the end of a run {@link #containedRun}
+     * returned (a transaction boundary, committed).
+     */
+    public void seek(long to) {
+        if (to < position || to > file.visibleEnd) {
+            throw new IllegalArgumentException("cannot seek from " + position + " to " + to + " in " + file.name
+                    + " (committed up to " + file.visibleEnd + ")");
+        }
+        position = to;
+        tooLarge = 0;
+    }
+
+    /**
+     * Moves past the event the last {@link #read} returned as too large for its buffer, without reading it (its header
+     * was checked): the caller sends it from the file itself ({@link #openFile}).
+     */
+    public void skipTooLarge() {
+        if (tooLarge == 0) {
+            throw new IllegalStateException("the last read did not return an event too large for its buffer");
+        }
+        position += tooLarge;
+        tooLarge = 0;
+    }
+
+    /** A new channel on the current file, the caller's to close (to send committed bytes from it directly). */
+    public FileChannel openFile() throws IOException {
+        if (closed) {
+            throw new StoreException("the binlog reader is closed");
+        }
+        return FileChannel.open(file.path, StandardOpenOption.READ);
     }
 
     /**
@@ -76,6 +133,7 @@ public final class BinlogChunkReader implements AutoCloseable {
         if (closed) {
             throw new StoreException("the binlog reader is closed");
         }
+        tooLarge = 0;
         long end = file.visibleEnd;
         if (position >= end && !moveToNextFile()) {
             return 0;
@@ -98,6 +156,7 @@ public final class BinlogChunkReader implements AutoCloseable {
             }
             at += r;
         }
+        bytesRead += n;
         // walk the event headers: keep whole events only, and check each one's framing
         ByteBuffer le = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int o = 0;
@@ -126,6 +185,7 @@ public final class BinlogChunkReader implements AutoCloseable {
             }
             long length = n < BinlogEvent.HEADER_LENGTH ? BinlogEvent.HEADER_LENGTH
                     : le.getInt(start + BinlogEvent.LENGTH_OFFSET) & MASK32;
+            tooLarge = n < BinlogEvent.HEADER_LENGTH ? 0 : length; // its header was checked above
             return (int) -length;
         }
         dst.position(start + o);
@@ -159,6 +219,7 @@ public final class BinlogChunkReader implements AutoCloseable {
             file = next;
             channel = opened;
             position = BinlogFileReader.MAGIC_LENGTH;
+            tooLarge = 0;
         }
         return true;
     }

@@ -1044,6 +1044,12 @@ public final class BinlogStore implements AutoCloseable {
         }
     }
 
+    /** See {@link StoreIndex#containedRun}; for {@link BinlogChunkReader}. */
+    long[] containedRun(StoredFile f, long from, GtidSet have, int limit) {
+        ensureOpen(); // the index must not be used once closed (a closed RocksDB handle is not checked in Java)
+        return index.containedRun(f.sequence, from, f.visibleEnd, have, limit);
+    }
+
     StoredFile next(StoredFile f) {
         int i = files.indexOf(f);
         return i >= 0 && i + 1 < files.size() ? files.get(i + 1) : null;

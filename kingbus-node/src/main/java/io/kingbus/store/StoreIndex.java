@@ -306,6 +306,45 @@ final class StoreIndex implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The first run of back-to-back transactions of a file, starting at or after {@code from} and ending by
+     * {@code bound}, whose GTIDs {@code have} contains: {@code {start, end, transactions}}. Scans at most {@code limit}
+     * transactions the set lacks before it gives up; then (and when a transaction ends past {@code bound}) it returns
+     * {@code {p, p, 0}}: no run starts before the transaction start p. {@code {MAX, MAX, 0}}: none in the rest of the
+     * file.
+     */
+    long[] containedRun(int sequence, long from, long bound, GtidSet have, int limit) {
+        byte[] upper = trxKey(sequence + 1, 0);
+        long start = -1;
+        long end = -1;
+        long count = 0;
+        int lacking = 0;
+        try (Slice ub = new Slice(upper); ReadOptions ro = new ReadOptions().setIterateUpperBound(ub);
+             RocksIterator it = db.newIterator(ro)) {
+            for (it.seek(trxKey(sequence, from)); it.isValid(); it.next()) {
+                long s = ByteBuffer.wrap(it.key()).getLong(5);
+                ByteBuffer v = ByteBuffer.wrap(it.value());
+                long e = v.getLong();
+                boolean contained = v.get() == 1 && e <= bound
+                        && have.contains(new UUID(v.getLong(), v.getLong()), v.getLong());
+                if (start >= 0) {
+                    if (!contained || s != end) {
+                        break;
+                    }
+                    end = e;
+                    count++;
+                } else if (contained) {
+                    start = s;
+                    end = e;
+                    count = 1;
+                } else if (e > bound || ++lacking >= limit) {
+                    return new long[] {s, s, 0};
+                }
+            }
+        }
+        return start >= 0 ? new long[] {start, end, count} : new long[] {Long.MAX_VALUE, Long.MAX_VALUE, 0};
+    }
+
     private static TrxRecord decodeTrx(long start, byte[] value) {
         ByteBuffer v = ByteBuffer.wrap(value);
         long end = v.getLong();

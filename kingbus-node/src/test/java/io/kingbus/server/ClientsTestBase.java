@@ -123,6 +123,60 @@ abstract class ClientsTestBase {
         assertSameEvents(ours, real);
     }
 
+    /**
+     * A replica that has most of a file (here: all but the last two transactions of the largest file, which holds the
+     * 20 MiB row) and a heartbeat period, as MySQL replicas have: kingbus seeks over what it has by the store's
+     * transaction index instead of reading it, and serves what the real primary serves, heartbeats included. Without
+     * a heartbeat period (MySQL then sends a heartbeat after every skipped event) it reads them.
+     */
+    @Test
+    void connectorJavaByGtidWithAHeartbeatPeriodSkipsByTheIndexWhatTheReplicaHas() throws Exception {
+        GtidSet executed = GtidSet.parse(primary.gtidExecuted());
+        UUID sid = executed.sids().iterator().next();
+        List<BinlogFileInfo> files = store.files();
+        int big = 0;
+        for (int i = 0; i < files.size(); i++) {
+            if (files.get(i).endPosition() > files.get(big).endPosition()) {
+                big = i;
+            }
+        }
+        BinlogFileInfo file = files.get(big);
+        assertThat(file.transactions()).isGreaterThan(20);
+        long later = 0; // what follows the file: sent, so read
+        for (BinlogFileInfo f : files.subList(big + 1, files.size())) {
+            later += f.endPosition() - 4;
+        }
+        java.util.function.Consumer<com.github.shyiko.mysql.binlog.BinaryLogClient> period =
+                c -> c.setHeartbeatInterval(30_000);
+        String most = sid + ":1-" + (file.lastGtid().gno() - 2);
+        List<String> real = BinlogEvents.read(primary.host(), primary.port(), MySqlServer.USER, MySqlServer.PASSWORD,
+                null, 4, most, period);
+        long before = server.storeBytesRead();
+        List<String> ours = BinlogEvents.read("127.0.0.1", server.port(), USER, PASSWORD, null, 4, most, period);
+        long read = server.storeBytesRead() - before;
+        log.info("{}: replica has {}: {} events; {} bytes read of the {} of {} and the {} after it", version, most,
+                real.size(), read, file.endPosition(), file.name(), later);
+        assertThat(real).anyMatch(e -> e.contains("HEARTBEAT"));
+        assertSameEvents(ours, real);
+        assertThat(read - later).as("bytes read of the file the replica mostly has")
+                .isLessThan(file.endPosition() / 20);
+
+        // no heartbeat period: every skipped event is read (MySQL sends a heartbeat after each)
+        before = server.storeBytesRead();
+        assertSameEvents(fromKingbus(null, 4, most), fromPrimary(null, 4, most));
+        long readAll = server.storeBytesRead() - before;
+        log.info("{}: without a heartbeat period: {} bytes read", version, readAll);
+        assertThat(readAll - later).isGreaterThanOrEqualTo(file.endPosition() - 4);
+
+        // holes and a set that skips the first transactions of every file, with the period
+        for (String have : new String[] {sid + ":1-3:7-9:20-25", sid + ":2-" + (file.lastGtid().gno() - 1),
+                sid + ":1-" + (executed.lastGno(sid) - 1)}) {
+            assertSameEvents(BinlogEvents.read("127.0.0.1", server.port(), USER, PASSWORD, null, 4, have, period),
+                    BinlogEvents.read(primary.host(), primary.port(), MySqlServer.USER, MySqlServer.PASSWORD, null,
+                            4, have, period));
+        }
+    }
+
     @Test
     void connectorJavaByGtid() throws Exception {
         UUID sid = GtidSet.parse(primary.gtidExecuted()).sids().iterator().next();

@@ -4,10 +4,19 @@ import io.kingbus.binlog.BinlogEvent;
 import io.kingbus.binlog.Bytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.FileRegion;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,11 +42,23 @@ class FramingTest {
     /** Physical packets of the channel's output: {sequence, payload}. */
     private static List<Object[]> packets(EmbeddedChannel ch) {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
-        ByteBuf out;
+        Object out;
         while ((out = ch.readOutbound()) != null) {
-            byte[] b = new byte[out.readableBytes()];
-            out.readBytes(b);
-            out.release();
+            if (out instanceof FileRegion region) {
+                try (WritableByteChannel to = Channels.newChannel(all)) {
+                    while (region.transferred() < region.count()) {
+                        region.transferTo(to, region.transferred());
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                region.release();
+                continue;
+            }
+            ByteBuf buf = (ByteBuf) out;
+            byte[] b = new byte[buf.readableBytes()];
+            buf.readBytes(b);
+            buf.release();
             all.writeBytes(b);
         }
         byte[] wire = all.toByteArray();
@@ -78,8 +99,72 @@ class FramingTest {
             read.release(); // queued slices keep what they need
             framing.flushBatch(ch);
             ch.flush();
-            List<Object[]> packets = packets(ch);
-            int seq = 1;
+            assertFramed(packets(ch), events, strip, 1, wire, framing);
+            assertThat(read.refCnt()).as("the read buffer is released once written").isZero();
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void framesEventsSentFromTheirFileAsTheCopiedOnesAreFramed() throws IOException {
+        Random r = new Random(7);
+        int[] sizes = {200_000, 0xFFFFFF - 1, 0xFFFFFF, 0xFFFFFF + 5000, 130_000};
+        Path file = Files.createTempFile("kb-framing", ".bin");
+        try {
+            List<byte[]> events = new ArrayList<>();
+            List<Long> offsets = new ArrayList<>();
+            try (FileChannel w = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                long at = 4;
+                w.position(at);
+                for (int size : sizes) {
+                    byte[] e = event(r, size);
+                    events.add(e);
+                    offsets.add(at);
+                    w.write(java.nio.ByteBuffer.wrap(e));
+                    at += size;
+                }
+            }
+            for (boolean strip : new boolean[] {false, true}) {
+                EmbeddedChannel ch = new EmbeddedChannel();
+                ch.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+                Framing framing = new Framing(250); // sequence ids wrap
+                long wire = 0;
+                List<FileChannel> opened = new ArrayList<>();
+                for (int i = 0; i < events.size(); i++) {
+                    byte[] e = events.get(i);
+                    byte[] head = Arrays.copyOf(e, BinlogEvent.HEADER_LENGTH);
+                    long bodyEnd = offsets.get(i) + e.length;
+                    if (strip) {
+                        Bytes.putU32(head, BinlogEvent.LENGTH_OFFSET, e.length - 4);
+                        bodyEnd -= 4;
+                    }
+                    long from = offsets.get(i) + head.length;
+                    wire += framing.writeFromFile(ch, 0, head, () -> {
+                        FileChannel fc = FileChannel.open(file, StandardOpenOption.READ);
+                        opened.add(fc);
+                        return fc;
+                    }, from, bodyEnd - from);
+                }
+                framing.flushBatch(ch);
+                ch.flush();
+                assertFramed(packets(ch), events, strip, 250, wire, framing);
+                for (FileChannel fc : opened) {
+                    assertThat(fc.isOpen()).as("a region closes its file once sent and released").isFalse();
+                }
+                // 0xFFFFFF - 1: a full packet, then an empty one; 0xFFFFFF: one byte left for a second packet
+                // (not stripped)
+                assertThat(opened).as("one region per packet with file bytes").hasSize(strip ? 6 : 7);
+                ch.finishAndReleaseAll();
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static void assertFramed(List<Object[]> packets, List<byte[]> events, boolean strip, int firstSequence,
+                                     long wire, Framing framing) {
+        {
+            int seq = firstSequence;
             int p = 0;
             long seen = 0;
             for (byte[] e : events) {
@@ -108,8 +193,6 @@ class FramingTest {
             assertThat(p).isEqualTo(packets.size());
             assertThat(seen).isEqualTo(wire);
             assertThat(framing.sequence()).isEqualTo(seq);
-            assertThat(read.refCnt()).as("the read buffer is released once written").isZero();
-            ch.finishAndReleaseAll();
         }
     }
 }

@@ -166,4 +166,49 @@ class BinlogChunkReaderTest {
             }
         }
     }
+
+    @Test
+    void findsRunsOfTransactionsASetHasInTheIndexAndSeeksOverThemWithoutReading() throws Exception {
+        PrimaryStream s = new PrimaryStream(SID, ChecksumType.CRC32);
+        try (BinlogStore store = BinlogStore.open(dir, FAST)) {
+            store.append(null, s.start(), 1);
+            List<long[]> trx = new ArrayList<>(); // start and end of gno i + 1
+            for (int i = 0; i < 10; i++) {
+                long start = s.position();
+                store.append(s.currentFile(), s.transaction(1, 60), i + 2);
+                trx.add(new long[] {start, s.position()});
+            }
+            List<byte[]> open = s.transaction(1, 60); // gno 11, not committed: never in a run
+            store.append(s.currentFile(), open.subList(0, open.size() - 1), 12);
+            GtidSet have = GtidSet.parse(SID + ":2-4:6:9-11");
+            try (BinlogChunkReader r = store.openReader(s.currentFile(), 4).toChunkReader()) {
+                assertThat(r.containedRun(have, 100)).containsExactly(trx.get(1)[0], trx.get(3)[1], 3);
+                r.seek(trx.get(3)[1]);
+                assertThat(r.containedRun(have, 1)).as("gno 5 lacking, the scan stops there")
+                        .containsExactly(trx.get(4)[0], trx.get(4)[0], 0);
+                assertThat(r.containedRun(have, 100)).containsExactly(trx.get(5)[0], trx.get(5)[1], 1);
+                r.seek(trx.get(5)[1]);
+                assertThat(r.containedRun(have, 100)).as("9-10, not the uncommitted 11")
+                        .containsExactly(trx.get(8)[0], trx.get(9)[1], 2);
+                r.seek(trx.get(9)[1]);
+                assertThat(r.containedRun(have, 100)).containsExactly(Long.MAX_VALUE, Long.MAX_VALUE, 0);
+                assertThat(r.bytesRead()).isZero();
+                assertThatThrownBy(() -> r.seek(trx.get(1)[0])).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> r.seek(s.position())).as("past the committed end")
+                        .isInstanceOf(IllegalArgumentException.class);
+                assertThat(r.read(ByteBuffer.allocate(1 << 16), 4095)).isZero();
+            }
+            // an event too large for the buffer: its header is checked, then it can be passed without reading it
+            try (BinlogChunkReader r = store.openReader(s.currentFile(), trx.get(0)[0]).toChunkReader()) {
+                ByteBuffer small = ByteBuffer.allocate(BinlogEvent.HEADER_LENGTH);
+                assertThatThrownBy(r::skipTooLarge).isInstanceOf(IllegalStateException.class);
+                int n = r.read(small, 4095);
+                assertThat(n).isNegative();
+                r.skipTooLarge();
+                assertThat(r.position()).isEqualTo(trx.get(0)[0] - n);
+                assertThat(r.bytesRead()).isEqualTo(BinlogEvent.HEADER_LENGTH);
+                assertThatThrownBy(r::skipTooLarge).isInstanceOf(IllegalStateException.class);
+            }
+        }
+    }
 }
