@@ -81,7 +81,7 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
     private long stuckTerm = -1;
     /** Leaders' admin URLs learnt over PeerInfo before their published one was applied here ({@link #leader()}). */
     private final Map<RaftPeerId, String> askedAdminUrls = new ConcurrentHashMap<>();
-    private final Map<RaftPeerId, Long> askFailedAt = new ConcurrentHashMap<>();
+    private final Map<RaftPeerId, Long> askStartedAt = new ConcurrentHashMap<>();
     private static final long ASK_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
     private final Object proposeLock = new Object();
     private final Object membershipLock = new Object();
@@ -95,6 +95,8 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
     private final ScheduledExecutorService watcher = daemonScheduler("kingbus-raft-watch");
     private final ExecutorService membershipExecutor = daemonExecutor("kingbus-membership");
     private final ExecutorService publishExecutor = daemonExecutor("kingbus-publish");
+    /** Asks leaders for their admin URL ({@link #askedAdminUrl}); apart from publishing, which may wait on a commit. */
+    private final ExecutorService askExecutor = daemonExecutor("kingbus-ask-leader");
     private final List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean leading;
     private volatile RaftServer server;
@@ -244,6 +246,7 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         watcher.shutdownNow();
         membershipExecutor.shutdownNow();
         publishExecutor.shutdownNow();
+        askExecutor.shutdownNow();
         RaftServer s = server;
         if (s != null) {
             try {
@@ -438,37 +441,16 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
             return CompletableFuture.failedFuture(new NotLeaderException(leader()));
         }
         List<CompletableFuture<RaftClientReply>> replies = new ArrayList<>(commands.size());
-        synchronized (proposeLock) { // Ratis appends a request before submitClientRequestAsync returns: keep order
-            for (RaftCommand command : commands) {
-                byte[] e = command.encode();
-                // Stay below Ratis' pending-write limits: an entry refused there while the next is accepted would
-                // leave a gap that the store refuses. Waits (on the caller) for earlier entries to commit.
-                String refusal = acquireWindow(e.length);
-                if (refusal != null) {
-                    replies.add(CompletableFuture.failedFuture(new IOException(refusal)));
-                    break;
-                }
-                RaftClientRequest request = RaftClientRequest.newBuilder()
-                        .setClientId(clientId)
-                        .setServerId(selfId)
-                        .setGroupId(groupId)
-                        .setCallId(callIds.incrementAndGet())
-                        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(e)))
-                        .setType(RaftClientRequest.writeRequestType())
-                        .build();
-                CompletableFuture<RaftClientReply> f;
-                try {
-                    f = server.submitClientRequestAsync(request);
-                } catch (IOException | RuntimeException ex) {
-                    f = CompletableFuture.failedFuture(ex);
-                }
-                int size = e.length;
-                f.whenComplete((r, t) -> releaseWindow(size));
-                replies.add(f);
-                if (f.isCompletedExceptionally() || (f.isDone() && !f.join().isSuccess())) {
-                    break; // refused at once (not leader, ...): submitting the rest would only leave a gap
-                }
+        // Ratis appends a request before submitClientRequestAsync returns: the lock keeps event entries in order. Other
+        // commands do not touch the store and may go between the parts of a big event instead of waiting for all.
+        boolean events = commands.stream().anyMatch(c -> c instanceof RaftCommand.Events
+                || c instanceof RaftCommand.EventPart);
+        if (events) {
+            synchronized (proposeLock) {
+                submitEach(commands, replies);
             }
+        } else {
+            submitEach(commands, replies);
         }
         return CompletableFuture.allOf(replies.toArray(new CompletableFuture[0]))
                 .handle((ignored, t) -> {
@@ -485,6 +467,40 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
                     }
                     return last;
                 });
+    }
+
+    /** Submits the commands in order; stops at the first one refused at once. */
+    private void submitEach(List<? extends RaftCommand> commands, List<CompletableFuture<RaftClientReply>> replies) {
+        for (RaftCommand command : commands) {
+            byte[] e = command.encode();
+            // Stay below Ratis' pending-write limits: an entry refused there while the next is accepted would
+            // leave a gap that the store refuses. Waits (on the caller) for earlier entries to commit.
+            String refusal = acquireWindow(e.length);
+            if (refusal != null) {
+                replies.add(CompletableFuture.failedFuture(new IOException(refusal)));
+                break;
+            }
+            RaftClientRequest request = RaftClientRequest.newBuilder()
+                    .setClientId(clientId)
+                    .setServerId(selfId)
+                    .setGroupId(groupId)
+                    .setCallId(callIds.incrementAndGet())
+                    .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(e)))
+                    .setType(RaftClientRequest.writeRequestType())
+                    .build();
+            CompletableFuture<RaftClientReply> f;
+            try {
+                f = server.submitClientRequestAsync(request);
+            } catch (IOException | RuntimeException ex) {
+                f = CompletableFuture.failedFuture(ex);
+            }
+            int size = e.length;
+            f.whenComplete((r, t) -> releaseWindow(size));
+            replies.add(f);
+            if (f.isCompletedExceptionally() || (f.isDone() && !f.join().isSuccess())) {
+                break; // refused at once (not leader, ...): submitting the rest would only leave a gap
+            }
+        }
     }
 
     /** Null when the entry may be submitted, else why not (the window stayed full: no quorum?). */
@@ -572,8 +588,9 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
     /**
      * A new leader publishes its admin URL through the raft log, and a follower applies that entry a moment after the
      * election; until then, so that leader-only calls are forwarded rather than answered 503, the follower asks the
-     * leader over the PeerInfo service on its raft port. Answers are kept per peer id, failures are not retried
-     * within {@link #ASK_RETRY_NANOS}. Null when the URL is published (it wins) or the leader cannot tell.
+     * leader over the PeerInfo service on its raft port, in the background (callers of {@link #leader()} include the
+     * syncer's thread: no network wait here). Answers are kept per peer id; an ask is not repeated within
+     * {@link #ASK_RETRY_NANOS}. Null when the URL is published (it wins) or not known yet.
      */
     private String askedAdminUrl(RaftPeerId id, RaftPeer p) {
         if (sm.adminUrl(id) != null || id.equals(selfId)) {
@@ -584,23 +601,28 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
             return known;
         }
         long now = System.nanoTime();
-        Long failedAt = askFailedAt.get(id);
-        if (failedAt != null && now - failedAt < ASK_RETRY_NANOS) {
+        Long askedAt = askStartedAt.get(id);
+        if (askedAt != null && now - askedAt < ASK_RETRY_NANOS) {
             return null;
         }
+        askStartedAt.put(id, now);
         try {
-            PeerInfoService.Info info = PeerInfoService.ask(p.getAddress(), 2000);
-            if (info.adminUrl() != null && id.toString().equals(info.peerId())) {
-                askedAdminUrls.put(id, info.adminUrl());
-                askFailedAt.remove(id);
-                return info.adminUrl();
-            }
-            log.info("leader {} at {} has no admin URL to tell", PeerIds.nameOf(id), p.getAddress());
-        } catch (IOException e) {
-            log.info("could not ask leader {} at {} for its admin URL: {}", PeerIds.nameOf(id), p.getAddress(),
-                    e.getMessage());
+            askExecutor.execute(() -> {
+                try {
+                    PeerInfoService.Info info = PeerInfoService.ask(p.getAddress(), 2000);
+                    if (info.adminUrl() != null && id.toString().equals(info.peerId())) {
+                        askedAdminUrls.put(id, info.adminUrl());
+                    } else {
+                        log.info("leader {} at {} has no admin URL to tell", PeerIds.nameOf(id), p.getAddress());
+                    }
+                } catch (IOException e) {
+                    log.info("could not ask leader {} at {} for its admin URL: {}", PeerIds.nameOf(id),
+                            p.getAddress(), e.getMessage());
+                }
+            });
+        } catch (RuntimeException e) {
+            askStartedAt.remove(id); // closing
         }
-        askFailedAt.put(id, now);
         return null;
     }
 
@@ -1132,7 +1154,8 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         }
         List<RaftProtos.ServerRpcProto> infos = d.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList();
         long[] next = d.getInfo().getFollowerNextIndices();
-        if (infos.size() != next.length) {
+        long[] match = d.getInfo().getFollowerMatchIndices();
+        if (infos.size() != next.length || infos.size() != match.length) {
             return; // the followers changed between the calls: look again next time
         }
         Map<String, Long> commits = new java.util.HashMap<>();
@@ -1142,7 +1165,7 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         List<StuckFollowers.Follower> followers = new ArrayList<>(infos.size());
         for (int i = 0; i < infos.size(); i++) {
             String id = infos.get(i).getId().getId().toStringUtf8();
-            followers.add(new StuckFollowers.Follower(id, commits.getOrDefault(id, -1L), next[i],
+            followers.add(new StuckFollowers.Follower(id, match[i], commits.getOrDefault(id, -1L), next[i],
                     infos.get(i).getLastRpcElapsedTimeMs()));
         }
         StuckFollowers.Stuck stuck = stuckFollowers.observe(System.nanoTime(), followers,
@@ -1152,10 +1175,10 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         }
         RaftPeerId id = RaftPeerId.valueOf(stuck.id());
         handOffLeadership(d, id, STUCK_FOLLOWER.multipliedBy(3), PeerIds.nameOf(id) + " has answered for "
-                + TimeUnit.NANOSECONDS.toSeconds(stuck.nanos()) + " s without catching up (commit index "
-                + commits.get(stuck.id()) + ", the leader's " + d.getRaftLog().getLastCommittedIndex()
-                + "): this leader's view of its log is wrong (Ratis 3.3, RATIS-2605)", "; a new leader starts from a "
-                + "clean view of it");
+                + TimeUnit.NANOSECONDS.toSeconds(stuck.nanos()) + " s with its commit index at "
+                + commits.get(stuck.id()) + " although this leader counts it as holding committed entries up to "
+                + stuck.matchIndex() + ": this leader's view of its log is wrong (Ratis 3.3, RATIS-2605)",
+                "; a new leader starts from a clean view of it");
     }
 
     /** A follower that answers but does not catch up for this long gets a new leader (see {@link #watchFollowers}). */

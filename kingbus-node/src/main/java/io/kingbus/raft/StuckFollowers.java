@@ -14,18 +14,21 @@ import java.util.Set;
  * leader lives (new entries to send do not change that). Seen here after a killed leader came back as a follower. A
  * fresh leader starts from a clean view: {@link RaftNode} hands leadership off when a follower is reported here.
  *
- * <p>A follower counts as stuck while its commit index (as its replies last told the leader) stays below the leader's,
- * it keeps answering (the stuck leader's requests come seconds apart), and it is not being told to catch up from files (its next index is at or past the start of the
- * leader's log). A follower that is down, catching up (its commit index moves) or caught up is not.
+ * <p>The sign of exactly that: the leader counts the follower as holding entries up to its match index, those entries
+ * are committed, and yet the follower's commit index (as its replies last told the leader) stays below that match
+ * index, while the follower keeps answering (the stuck leader's requests come seconds apart) and is not being told to
+ * catch up from files (its next index is at or past the start of the leader's log). A healthy follower's commit index
+ * reaches the committed part of what it holds within a heartbeat; a follower that cannot take entries for another
+ * reason (a slow disk, a refused message) has a match index that does not run ahead of its log, so it is not reported.
  * One instance per leadership term; the watch thread only.
  */
 final class StuckFollowers {
     /** What the leader knows of one follower now. */
-    record Follower(String id, long commitIndex, long nextIndex, long lastRpcElapsedMillis) {
+    record Follower(String id, long matchIndex, long commitIndex, long nextIndex, long lastRpcElapsedMillis) {
     }
 
-    /** A follower that has not moved for {@code nanos}. */
-    record Stuck(String id, long nanos) {
+    /** A follower whose commit index has stayed below its (committed) match index for {@code nanos}. */
+    record Stuck(String id, long matchIndex, long nanos) {
     }
 
     private record Progress(long commitIndex, long sinceNanos) {
@@ -51,19 +54,19 @@ final class StuckFollowers {
         for (Follower f : followers) {
             seen.add(f.id());
             Progress p = progress.get(f.id());
-            boolean behind = f.commitIndex() < commitIndex && f.nextIndex() >= startIndex
-                    && f.lastRpcElapsedMillis() <= answeringMillis;
-            if (p == null || p.commitIndex() != f.commitIndex() || !behind) {
-                progress.put(f.id(), new Progress(f.commitIndex(), behind ? nowNanos : Long.MAX_VALUE));
+            boolean behind = f.commitIndex() < f.matchIndex() && f.matchIndex() <= commitIndex
+                    && f.nextIndex() >= startIndex && f.lastRpcElapsedMillis() <= answeringMillis;
+            if (!behind) {
+                progress.remove(f.id());
                 continue;
             }
-            if (p.sinceNanos() == Long.MAX_VALUE) {
+            if (p == null || p.commitIndex() != f.commitIndex()) {
                 progress.put(f.id(), new Progress(f.commitIndex(), nowNanos));
                 continue;
             }
             long nanos = nowNanos - p.sinceNanos();
             if (longest == null || nanos > longest.nanos()) {
-                longest = new Stuck(f.id(), nanos);
+                longest = new Stuck(f.id(), f.matchIndex(), nanos);
             }
         }
         progress.keySet().retainAll(seen);

@@ -69,15 +69,28 @@ public final class DiskGuard {
         }, reserveBytes, String.join(" and ", names));
     }
 
-    /** Null while more than the reserve is usable, else why the syncer waits (for its status and log). */
-    String shortage() {
+    /**
+     * Null while the reserve stays usable after writing {@code batchBytes} twice (raft log and binlog file: a batch may
+     * be one event of up to 1 GiB), else why the syncer waits (for its status and log).
+     */
+    String shortage(long batchBytes) {
         long usable = usableBytes.getAsLong();
-        if (usable >= reserveBytes) {
+        long needed = reserveBytes + 2 * batchBytes;
+        if (usable >= needed) {
             return null;
         }
         return "disk space low: " + mib(usable) + " usable under " + where + ", the syncer keeps " + mib(reserveBytes)
-                + " free; it waits until space is freed (purge binlog files with a smaller reserve-data-size, or "
-                + "grow the volume)";
+                + " free" + (batchBytes > 0 ? " after writing " + mib(batchBytes) + " to the raft log and the binlog" : "")
+                + "; it waits until space is freed (purge binlog files with a smaller reserve-data-size, or grow the "
+                + "volume)";
+    }
+
+    /**
+     * Whether the syncer may go on after a wait for a batch of {@code batchBytes}: a quarter of the reserve more than
+     * {@link #shortage} asks, so that it does not refetch the same batch again and again at the edge.
+     */
+    boolean roomFor(long batchBytes) {
+        return usableBytes.getAsLong() >= reserveBytes + reserveBytes / 4 + 2 * batchBytes;
     }
 
     long usableBytes() {

@@ -93,6 +93,8 @@ final class SyncerSession {
     private volatile State state = State.CONNECTING;
     private volatile PrimaryInfo primary;
     private volatile String lastError;
+    /** The batch the last session stopped on for want of disk space (-1: none); the wait is for room for it. */
+    private volatile long diskShortBatch = -1;
     private volatile long lastErrorMillis;
     private volatile long retryAtMillis;
     /** The last GTID event received; {@link #currentGtid()} decodes it. */
@@ -217,18 +219,24 @@ final class SyncerSession {
      * full disk too); one log line when the wait starts and one when it ends. False when stopped meanwhile.
      */
     private boolean awaitDiskSpace() {
-        String low = disk.shortage();
-        if (low == null) {
+        long batch = Math.max(0, diskShortBatch);
+        String low = disk.shortage(batch);
+        if (low == null && (diskShortBatch < 0 || disk.roomFor(batch))) {
+            diskShortBatch = -1;
             return true;
+        }
+        if (low == null) {
+            low = "disk space low: waiting for a margin above the reserve before fetching again";
         }
         lastError = low;
         lastErrorMillis = System.currentTimeMillis();
         retryAtMillis = 0;
         state = State.ERROR;
         log.warn("syncer paused: {}", low);
-        while (!stopping && disk.shortage() != null) {
+        while (!stopping && !disk.roomFor(batch)) {
             sleep(Duration.ofSeconds(1));
         }
+        diskShortBatch = -1;
         if (!stopping) {
             log.info("syncer resumes: {} usable again", DiskGuard.mib(disk.usableBytes()));
         }
@@ -656,8 +664,9 @@ final class SyncerSession {
             if (failure != null || stopping) {
                 return;
             }
-            String low = disk.shortage();
+            String low = disk.shortage(batchBytes);
             if (low != null) {
+                diskShortBatch = batchBytes;
                 abort(new DiskLow(low)); // nothing proposed past here: the next session refetches from the store
                 return;
             }

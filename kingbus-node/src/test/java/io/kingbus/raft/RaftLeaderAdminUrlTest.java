@@ -23,17 +23,17 @@ class RaftLeaderAdminUrlTest extends RaftClusterTestBase {
         TestNode leader = cluster.awaitLeader(WAIT);
         TestNode follower = cluster.running().stream().filter(n -> n != leader).findFirst().orElseThrow();
 
-        Member seen = follower.node.leader();
-        assertThat(seen.name()).isEqualTo(leader.name);
-        assertThat(seen.adminUrl()).isEqualTo(leader.adminUrl);
+        TestCluster.await("the follower knows the leader's admin URL", WAIT,
+                () -> leader.adminUrl.equals(follower.node.leader().adminUrl()));
+        assertThat(follower.node.leader().name()).isEqualTo(leader.name);
         assertThat(follower.node.members()).filteredOn(Member::leader).extracting(Member::adminUrl)
                 .as("nothing was published: /cluster still lists no admin URL").containsExactly((String) null);
 
         leader.stop();
         TestNode next = cluster.awaitLeader(WAIT);
         TestNode other = cluster.running().stream().filter(n -> n != next).findFirst().orElseThrow();
-        Member seenNext = other.node.leader();
-        assertThat(seenNext.name()).isEqualTo(next.name);
-        assertThat(seenNext.adminUrl()).isEqualTo(next.adminUrl);
+        TestCluster.await("the other node knows the new leader's admin URL", WAIT,
+                () -> other.node.leader() != null && next.adminUrl.equals(other.node.leader().adminUrl()));
+        assertThat(other.node.leader().name()).isEqualTo(next.name);
     }
 }

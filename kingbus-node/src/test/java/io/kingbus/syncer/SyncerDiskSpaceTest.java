@@ -26,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A nearly full disk pauses the syncer instead of failing the node: it stops taking events from a real MySQL primary
  * while less than its reserve is usable, says so in its status, does not keep reconnecting meanwhile, and catches up
- * exactly once space is back. The usable space is the test's (filling this machine's disk is not an option); the
- * node's own guard reads it from the file system of the data dir.
+ * exactly once space is back with a margin. The usable space is the test's (filling this machine's disk is not an
+ * option); DiskGuardTest covers reading it from the file system.
  */
 class SyncerDiskSpaceTest {
     static {
@@ -72,7 +72,12 @@ class SyncerDiskSpaceTest {
                 assertThat(String.valueOf(syncer.status().get("last_error")))
                         .contains("50.0 MiB usable", "keeps 100.0 MiB free", "waits until space is freed");
 
-                usable.set(RESERVE);
+                usable.set(RESERVE + (1L << 20)); // above the reserve, but not by the margin it waits for
+                Thread.sleep(2500);
+                assertThat(store.executedGtids()).as("no refetching at the edge of the reserve").isEqualTo(before);
+                assertThat(syncer.connectAttempts()).isEqualTo(attempts);
+
+                usable.set(10L << 30);
                 GtidSet all = GtidSet.parse(primary.gtidExecuted());
                 SyncerCluster.await("caught up after space came back", Duration.ofSeconds(60),
                         () -> store.executedGtids().equals(all));
