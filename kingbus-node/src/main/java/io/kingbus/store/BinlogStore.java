@@ -294,7 +294,7 @@ public final class BinlogStore implements AutoCloseable {
                         int type = header[BinlogEvent.TYPE_OFFSET] & 0xff;
                         long length = io.kingbus.binlog.Bytes.u32(header, BinlogEvent.LENGTH_OFFSET);
                         TransactionTracker.Step step;
-                        if (opaqueInRecovery(type, length)) {
+                        if (storableInParts(type, length)) {
                             // As appendPart stores it: never whole in memory (up to 1 GiB), CRC streamed, role by type.
                             r.skipVerified();
                             step = tracker.acceptOpaque(type);
@@ -346,13 +346,16 @@ public final class BinlogStore implements AutoCloseable {
         }
     }
 
-    /** True for events a reader passes over without holding them: those appendPart would take in parts. */
-    private static boolean opaqueInRecovery(int type, long length) {
-        return length >= MIN_PARTED_EVENT_BYTES && storableInParts(type);
+    /**
+     * True for the events {@link #appendPart} takes (by their header's type and length); recovery passes over them
+     * without holding them whole, and a copy can stream them in parts.
+     */
+    public static boolean storableInParts(int type, long length) {
+        return length >= MIN_PARTED_EVENT_BYTES && typeStorableInParts(type);
     }
 
     /** Types whose role does not need their body (see TransactionTracker#acceptOpaque); others must be decoded. */
-    private static boolean storableInParts(int type) {
+    private static boolean typeStorableInParts(int type) {
         return !(type == EventType.FORMAT_DESCRIPTION || type == EventType.ROTATE || type == EventType.GTID
                 || type == EventType.ANONYMOUS_GTID || type == EventType.PREVIOUS_GTIDS || EventType.isHeartbeat(type));
     }
@@ -529,7 +532,7 @@ public final class BinlogStore implements AutoCloseable {
             if (position == BinlogFileReader.MAGIC_LENGTH) {
                 throw new StoreConflictException(f.name + " must begin with FORMAT_DESCRIPTION, got " + typeName);
             }
-            if (!storableInParts(type)) {
+            if (!typeStorableInParts(type)) {
                 throw new StoreConflictException("a " + typeName + " event of " + length + " bytes cannot be stored "
                         + "in parts");
             }
@@ -857,7 +860,7 @@ public final class BinlogStore implements AutoCloseable {
         FileChannel ch = channel();
         long p = at;
         while (buf.hasRemaining()) {
-            // At most IO_SLICE per call: the JDK copies a heap buffer through a temporary direct one of the call's size.
+            // At most IO_SLICE per call: the JDK copies a heap buffer through a temporary direct one that large.
             ByteBuffer slice = buf.duplicate();
             slice.limit(slice.position() + Math.min(slice.remaining(), BinlogFileReader.IO_SLICE));
             int n = ch.write(slice, p);
@@ -1062,7 +1065,7 @@ public final class BinlogStore implements AutoCloseable {
             BinlogFileReader r = BinlogFileReader.over(ch, f.name, f.visibleEnd, walk);
             byte[] header;
             while (r.position() < position && (header = r.peekHeader()) != null) {
-                if (opaqueInRecovery(header[BinlogEvent.TYPE_OFFSET] & 0xff,
+                if (storableInParts(header[BinlogEvent.TYPE_OFFSET] & 0xff,
                         io.kingbus.binlog.Bytes.u32(header, BinlogEvent.LENGTH_OFFSET))) {
                     r.skipVerified(); // a big event is not read whole to find the boundary after it
                 } else {

@@ -86,6 +86,7 @@ class BinlogStoreBigEventTest {
         AtomicReference<BinlogStore> reopened = new AtomicReference<>();
         long allocated = allocatedBy(() -> reopened.set(BinlogStore.open(dir, FAST)));
         try (BinlogStore store = reopened.get()) {
+            System.out.printf("recovery over a %d MiB event allocated %d bytes of heap%n", BIG_ROW >> 20, allocated);
             assertThat(allocated).as("heap allocated by recovery").isLessThan(BIG_ROW / 4);
             assertThat(store.lastFile().endPosition()).isEqualTo(committed);
             assertThat(store.executedGtids()).isEqualTo(executed);
@@ -121,6 +122,7 @@ class BinlogStoreBigEventTest {
         AtomicReference<BinlogStore> reopened = new AtomicReference<>();
         long allocated = allocatedBy(() -> reopened.set(BinlogStore.open(snapshot, FAST)));
         try (BinlogStore store = reopened.get()) {
+            System.out.printf("recovery over a %d MiB event allocated %d bytes of heap%n", BIG_ROW >> 20, allocated);
             assertThat(allocated).as("heap allocated by recovery").isLessThan(BIG_ROW / 4);
             assertThat(store.lastFile().endPosition()).isEqualTo(end);
             assertThat(store.executedGtids()).isEqualTo(s.executed());
