@@ -20,6 +20,13 @@ public final class BinlogFileReader implements AutoCloseable {
     private final String name;
     private final boolean ownsChannel;
     private static final int READ_AHEAD = 64 * 1024;
+    /**
+     * Most bytes one FileChannel call moves: the JDK copies a heap buffer through a temporary direct buffer of the
+     * call's size (cached per thread, counted against MaxDirectMemorySize), so a whole 1 GiB event must not go in one.
+     */
+    public static final int IO_SLICE = 8 << 20;
+    /** The buffer {@link #skipVerified()} streams an event through. */
+    private static final int SKIP_BUFFER = 1 << 20;
 
     private final ByteBuffer header = ByteBuffer.allocate(BinlogEvent.HEADER_LENGTH);
     /** Read-ahead over [aheadStart, aheadStart + ahead.limit()); bytes before the limit never change. */
@@ -127,23 +134,11 @@ public final class BinlogFileReader implements AutoCloseable {
      * {@link TruncatedBinlogException}; a bad checksum or impossible length throws {@link BinlogFormatException}.
      */
     public PositionedEvent next() throws IOException {
-        if (position >= limit) {
+        if (readHeader() == null) {
             return null;
         }
         long start = position;
-        if (limit - start < BinlogEvent.HEADER_LENGTH) {
-            throw new TruncatedBinlogException(name, start, "partial event header (" + (limit - start) + " bytes)");
-        }
-        header.clear();
-        readFully(header, start);
         long length = Bytes.u32(header.array(), BinlogEvent.LENGTH_OFFSET);
-        if (length < BinlogEvent.HEADER_LENGTH || length > MAX_EVENT_LENGTH) {
-            throw new BinlogFormatException(name + " at " + start + ": impossible event length " + length);
-        }
-        if (length > limit - start) {
-            throw new TruncatedBinlogException(name, start, "event of " + length + " bytes but only "
-                    + (limit - start) + " left");
-        }
         byte[] bytes = new byte[(int) length];
         System.arraycopy(header.array(), 0, bytes, 0, BinlogEvent.HEADER_LENGTH);
         readFully(ByteBuffer.wrap(bytes, BinlogEvent.HEADER_LENGTH, bytes.length - BinlogEvent.HEADER_LENGTH),
@@ -167,6 +162,80 @@ public final class BinlogFileReader implements AutoCloseable {
         return new PositionedEvent(name, start, event);
     }
 
+    /**
+     * The 19-byte header of the next event, without reading its body (its length is checked against the limit), or
+     * null at the limit. The event is still next: {@link #next()} or {@link #skipVerified()} reads it.
+     */
+    public byte[] peekHeader() throws IOException {
+        byte[] h = readHeader();
+        return h == null ? null : h.clone();
+    }
+
+    /**
+     * Passes over the next event without holding it whole, verifying its CRC32 (when the file has one) in bounded
+     * slices: for events too big to hold in memory. Returns its header, or null at the limit. Not for a
+     * FORMAT_DESCRIPTION, whose own trailer says whether it has a checksum (and which must be decoded anyway).
+     */
+    public byte[] skipVerified() throws IOException {
+        byte[] h = peekHeader();
+        if (h == null) {
+            return null;
+        }
+        long start = position;
+        long length = Bytes.u32(h, BinlogEvent.LENGTH_OFFSET);
+        int type = h[BinlogEvent.TYPE_OFFSET] & 0xff;
+        if (type == EventType.FORMAT_DESCRIPTION) {
+            throw new IllegalStateException(name + " at " + start + ": a FORMAT_DESCRIPTION must be read with next()");
+        }
+        if (checksum == ChecksumType.CRC32) {
+            if (length < BinlogEvent.HEADER_LENGTH + 4) {
+                throw new BinlogFormatException(name + " at " + start + ": " + EventType.name(type) + " event of "
+                        + length + " bytes has no room for its checksum");
+            }
+            long covered = start + length - 4;
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(SKIP_BUFFER, length - 4));
+            for (long at = start; at < covered; ) {
+                buf.clear();
+                buf.limit((int) Math.min(buf.capacity(), covered - at));
+                readDirect(buf, at);
+                buf.flip();
+                at += buf.remaining();
+                crc.update(buf);
+            }
+            ByteBuffer trailer = ByteBuffer.allocate(4);
+            readFully(trailer, covered);
+            if (Bytes.u32(trailer.array(), 0) != crc.getValue()) {
+                throw new BinlogFormatException(name + " at " + start + ": checksum mismatch in "
+                        + EventType.name(type) + " event of " + length + " bytes");
+            }
+        }
+        position = start + length;
+        return h;
+    }
+
+    /** Reads the next event's header into {@code header} and checks its length; null at the limit. */
+    private byte[] readHeader() throws IOException {
+        if (position >= limit) {
+            return null;
+        }
+        long start = position;
+        if (limit - start < BinlogEvent.HEADER_LENGTH) {
+            throw new TruncatedBinlogException(name, start, "partial event header (" + (limit - start) + " bytes)");
+        }
+        header.clear();
+        readFully(header, start);
+        long length = Bytes.u32(header.array(), BinlogEvent.LENGTH_OFFSET);
+        if (length < BinlogEvent.HEADER_LENGTH || length > MAX_EVENT_LENGTH) {
+            throw new BinlogFormatException(name + " at " + start + ": impossible event length " + length);
+        }
+        if (length > limit - start) {
+            throw new TruncatedBinlogException(name, start, "event of " + length + " bytes but only "
+                    + (limit - start) + " left");
+        }
+        return header.array();
+    }
+
     /** Fills {@code buf} from file offset {@code at}, through the read-ahead buffer for small reads. */
     private void readFully(ByteBuffer buf, long at) throws IOException {
         if (buf.remaining() < READ_AHEAD / 2) {
@@ -187,10 +256,13 @@ public final class BinlogFileReader implements AutoCloseable {
     private void readDirect(ByteBuffer buf, long at) throws IOException {
         long p = at;
         while (buf.hasRemaining()) {
-            int n = channel.read(buf, p);
+            ByteBuffer slice = buf.duplicate(); // at most IO_SLICE per call: see IO_SLICE
+            slice.limit(slice.position() + Math.min(slice.remaining(), IO_SLICE));
+            int n = channel.read(slice, p);
             if (n < 0) {
                 throw new TruncatedBinlogException(name, at, "file ends early");
             }
+            buf.position(buf.position() + n);
             p += n;
         }
     }

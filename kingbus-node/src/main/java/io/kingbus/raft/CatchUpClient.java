@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +34,9 @@ final class CatchUpClient {
     private static final int BATCH_EVENTS = 4096;
     /** Events this large are refused: nothing legitimate comes near it, and it bounds what a bad peer costs. */
     private static final long MAX_EVENT_BYTES = 1L << 30;
+    /** The part size big events are copied in (BinlogStore.storableInParts): what a copy holds of one at a time. */
+    private static final int PART_BYTES = 8 << 20;
+    private static final int READ_BYTES = 64 << 10;
 
     /** A peer's latest snapshot marker and its member metadata. */
     record SnapshotView(long term, long index, Map<String, String> members) {
@@ -68,6 +72,7 @@ final class CatchUpClient {
         int files = 0;
         long bytes = 0;
         long events = 0;
+        byte[][] part = new byte[1][]; // the buffer big events are copied through, shared by the files of a copy
         for (JsonNode f : list) {
             String name = f.path("name").asText(null);
             long end = f.path("end").asLong(-1);
@@ -88,7 +93,7 @@ final class CatchUpClient {
                 }
                 from = 4;
             }
-            long[] copied = copyFile(adminUrl, name, from, tag);
+            long[] copied = copyFile(adminUrl, name, from, tag, part);
             files++;
             events += copied[0];
             bytes += copied[1];
@@ -97,7 +102,7 @@ final class CatchUpClient {
         return new Result(files, bytes, events);
     }
 
-    private long[] copyFile(String adminUrl, String name, long from, long tag) throws IOException {
+    private long[] copyFile(String adminUrl, String name, long from, long tag, byte[][] part) throws IOException {
         String url = adminUrl + "/internal/binlog/events?file=" + URLEncoder.encode(name, StandardCharsets.UTF_8)
                 + "&pos=" + from;
         HttpURLConnection c = open(url);
@@ -106,8 +111,28 @@ final class CatchUpClient {
         try (InputStream in = new BufferedInputStream(c.getInputStream(), 1 << 16)) {
             List<byte[]> batch = new ArrayList<>();
             long batchBytes = 0;
-            byte[] event;
-            while ((event = readEvent(in, url)) != null) {
+            byte[] header;
+            while ((header = readHeader(in, url)) != null) {
+                long length = Bytes.u32(header, BinlogEvent.LENGTH_OFFSET);
+                if (BinlogStore.storableInParts(header[BinlogEvent.TYPE_OFFSET] & 0xff, length)) {
+                    // Streamed into the store in parts, as raft applies it: never held whole (up to 1 GiB).
+                    if (!batch.isEmpty()) {
+                        store.append(name, batch, tag);
+                        events += batch.size();
+                        bytes += batchBytes;
+                        batch = new ArrayList<>();
+                        batchBytes = 0;
+                    }
+                    int size = (int) Math.min(PART_BYTES, length);
+                    if (part[0] == null || part[0].length < size) {
+                        part[0] = new byte[size];
+                    }
+                    copyInParts(in, url, name, header, length, part[0], tag);
+                    events++;
+                    bytes += length;
+                    continue;
+                }
+                byte[] event = readBody(in, url, header, length);
                 batch.add(event);
                 batchBytes += event.length;
                 if (batchBytes >= BATCH_BYTES || batch.size() >= BATCH_EVENTS) {
@@ -129,8 +154,30 @@ final class CatchUpClient {
         return new long[] {events, bytes};
     }
 
-    /** One whole event from the stream, or null at a clean end. */
-    private static byte[] readEvent(InputStream in, String url) throws IOException {
+    /** Appends one event from the stream in parts of at most {@code part.length} bytes (the first holds the header). */
+    private void copyInParts(InputStream in, String url, String name, byte[] header, long length, byte[] part,
+                             long tag) throws IOException {
+        System.arraycopy(header, 0, part, 0, header.length);
+        int filled = header.length;
+        for (long offset = 0; offset < length; ) {
+            int n = (int) Math.min(part.length, length - offset);
+            for (int at = filled; at < n; ) {
+                // Small reads: from a peer answering chunked, the JDK's stream grows and copies a buffer as one read
+                // waits for its bytes (an 8 MiB read allocated up to 40× that).
+                int got = in.readNBytes(part, at, Math.min(READ_BYTES, n - at));
+                if (got == 0) {
+                    throw new EOFException(url + " ended inside an event of " + length + " bytes");
+                }
+                at += got;
+            }
+            store.appendPart(name, header, offset, ByteBuffer.wrap(part, 0, n), tag);
+            offset += n;
+            filled = 0;
+        }
+    }
+
+    /** The next event's header, or null at a clean end. */
+    private static byte[] readHeader(InputStream in, String url) throws IOException {
         byte[] header = new byte[BinlogEvent.HEADER_LENGTH];
         int n = in.readNBytes(header, 0, header.length);
         if (n == 0) {
@@ -143,6 +190,11 @@ final class CatchUpClient {
         if (length < BinlogEvent.HEADER_LENGTH || length > MAX_EVENT_BYTES) {
             throw new IOException(url + " sent an event header with length " + length);
         }
+        return header;
+    }
+
+    /** The whole event whose header was read. */
+    private static byte[] readBody(InputStream in, String url, byte[] header, long length) throws IOException {
         byte[] event = new byte[(int) length];
         System.arraycopy(header, 0, event, 0, header.length);
         int body = in.readNBytes(event, header.length, event.length - header.length);

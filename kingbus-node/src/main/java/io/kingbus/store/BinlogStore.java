@@ -288,12 +288,24 @@ public final class BinlogStore implements AutoCloseable {
             try (FileChannel ch = FileChannel.open(f.path, StandardOpenOption.READ)) {
                 if (size >= BinlogFileReader.MAGIC_LENGTH) {
                     BinlogFileReader r = BinlogFileReader.over(ch, f.name, size, from);
-                    PositionedEvent pe;
-                    while ((pe = r.next()) != null) {
-                        TransactionTracker.Step step = tracker.accept(pe.event());
-                        noteEvent(f, pe.event(), pe.position(), step);
+                    byte[] header;
+                    while ((header = r.peekHeader()) != null) {
+                        long at = r.position();
+                        int type = header[BinlogEvent.TYPE_OFFSET] & 0xff;
+                        long length = io.kingbus.binlog.Bytes.u32(header, BinlogEvent.LENGTH_OFFSET);
+                        TransactionTracker.Step step;
+                        if (storableInParts(type, length)) {
+                            // As appendPart stores it: never whole in memory (up to 1 GiB), CRC streamed, role by type.
+                            r.skipVerified();
+                            step = tracker.acceptOpaque(type);
+                            noteEvent(f, type, length, at, step);
+                        } else {
+                            PositionedEvent pe = r.next();
+                            step = tracker.accept(pe.event());
+                            noteEvent(f, pe.event(), at, step);
+                        }
                         if (step.atBoundary()) {
-                            good = pe.endPosition();
+                            good = at + length;
                             recovered++;
                         }
                     }
@@ -332,6 +344,20 @@ public final class BinlogStore implements AutoCloseable {
             batch.close();
             batch = null;
         }
+    }
+
+    /**
+     * True for the events {@link #appendPart} takes (by their header's type and length); recovery passes over them
+     * without holding them whole, and a copy can stream them in parts.
+     */
+    public static boolean storableInParts(int type, long length) {
+        return length >= MIN_PARTED_EVENT_BYTES && typeStorableInParts(type);
+    }
+
+    /** Types whose role does not need their body (see TransactionTracker#acceptOpaque); others must be decoded. */
+    private static boolean typeStorableInParts(int type) {
+        return !(type == EventType.FORMAT_DESCRIPTION || type == EventType.ROTATE || type == EventType.GTID
+                || type == EventType.ANONYMOUS_GTID || type == EventType.PREVIOUS_GTIDS || EventType.isHeartbeat(type));
     }
 
     // ---------------------------------------------------------------- append
@@ -478,22 +504,25 @@ public final class BinlogStore implements AutoCloseable {
         if (position >= BinlogFileReader.MAGIC_LENGTH && position + length <= f.committedEnd) {
             return 0; // the event is stored (a replay, a stale leader's part, or a copy from a peer)
         }
-        if (partial == null && position >= f.committedEnd && position + length <= f.writtenEnd && f == last()) {
-            return 0; // the whole event is written; its transaction is not complete yet
-        }
         if (f != last()) {
             throw new StoreConflictException("event part " + typeName + " at " + f.name + ":" + position
                     + " would extend " + f.name + ", which is complete at " + f.committedEnd);
         }
+        if (offset == 0 && !java.util.Arrays.equals(header, 0, header.length, partHeader(data), 0, header.length)) {
+            throw new StoreConflictException("the first part of a " + typeName + " event does not start with "
+                    + "its header");
+        }
+        if (offset == 0 && position == f.committedEnd && f.writtenEnd > f.committedEnd
+                && (partial == null || partial.start != position)) {
+            // Before the check below, as append() does: what is written past committedEnd is another sender's.
+            discardPartial(f, "transaction resent from its start");
+        }
+        if (partial == null && position >= f.committedEnd && position + length <= f.writtenEnd) {
+            return 0; // the whole event is written; its transaction is not complete yet
+        }
         if (offset == 0) {
-            if (!java.util.Arrays.equals(header, 0, header.length, partHeader(data), 0, header.length)) {
-                throw new StoreConflictException("the first part of a " + typeName + " event does not start with "
-                        + "its header");
-            }
             if (partial != null && partial.start == position) {
                 truncateWritten(f, position, "its first part was sent again");
-            } else if (position == f.committedEnd && f.writtenEnd > f.committedEnd) {
-                discardPartial(f, "transaction resent from its start");
             }
             if (partial != null || position != f.writtenEnd) {
                 throw new StoreConflictException("event " + typeName + " of " + length + " bytes with end_log_pos "
@@ -503,9 +532,7 @@ public final class BinlogStore implements AutoCloseable {
             if (position == BinlogFileReader.MAGIC_LENGTH) {
                 throw new StoreConflictException(f.name + " must begin with FORMAT_DESCRIPTION, got " + typeName);
             }
-            if (type == EventType.FORMAT_DESCRIPTION || type == EventType.ROTATE || type == EventType.GTID
-                    || type == EventType.ANONYMOUS_GTID || type == EventType.PREVIOUS_GTIDS
-                    || EventType.isHeartbeat(type)) {
+            if (!typeStorableInParts(type)) {
                 throw new StoreConflictException("a " + typeName + " event of " + length + " bytes cannot be stored "
                         + "in parts");
             }
@@ -833,7 +860,12 @@ public final class BinlogStore implements AutoCloseable {
         FileChannel ch = channel();
         long p = at;
         while (buf.hasRemaining()) {
-            p += ch.write(buf, p);
+            // At most IO_SLICE per call: the JDK copies a heap buffer through a temporary direct one that large.
+            ByteBuffer slice = buf.duplicate();
+            slice.limit(slice.position() + Math.min(slice.remaining(), BinlogFileReader.IO_SLICE));
+            int n = ch.write(slice, p);
+            buf.position(buf.position() + n);
+            p += n;
         }
     }
 
@@ -1031,9 +1063,13 @@ public final class BinlogStore implements AutoCloseable {
                 : trx != null ? trx.end() : BinlogFileReader.MAGIC_LENGTH;
         try (FileChannel ch = FileChannel.open(f.path, StandardOpenOption.READ)) {
             BinlogFileReader r = BinlogFileReader.over(ch, f.name, f.visibleEnd, walk);
-            while (r.position() < position) {
-                if (r.next() == null) {
-                    break;
+            byte[] header;
+            while (r.position() < position && (header = r.peekHeader()) != null) {
+                if (storableInParts(header[BinlogEvent.TYPE_OFFSET] & 0xff,
+                        io.kingbus.binlog.Bytes.u32(header, BinlogEvent.LENGTH_OFFSET))) {
+                    r.skipVerified(); // a big event is not read whole to find the boundary after it
+                } else {
+                    r.next();
                 }
             }
             if (r.position() != position) {

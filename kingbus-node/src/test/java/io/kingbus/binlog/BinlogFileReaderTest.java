@@ -194,4 +194,73 @@ class BinlogFileReaderTest {
             assertThat(GtidEvent.decode(e.event(), r.checksum()).gno()).isEqualTo(5);
         }
     }
+
+    /** A file: FORMAT_DESCRIPTION, a WRITE_ROWS of {@code rowBytes}, an XID. */
+    private static byte[] bigRowsFile(int rowBytes, ChecksumType c) {
+        return TestEvents.file(List.of(p -> TestEvents.fde("8.0.15", c, p),
+                p -> TestEvents.writeRows(108, rowBytes, true, p, c), p -> TestEvents.xid(7, p, c)));
+    }
+
+    @Test
+    void aBigEventIsReadThroughABoundedDirectBuffer() throws Exception {
+        int rowBytes = 32 << 20;
+        Path f = TestEvents.writeFile(dir, "binlog.000011", bigRowsFile(rowBytes, ChecksumType.CRC32));
+        java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+                .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
+        long[] grew = new long[1];
+        Throwable[] failed = new Throwable[1];
+        // A fresh thread: the JDK caches its temporary direct buffers per thread until the thread ends.
+        Thread t = new Thread(() -> {
+            try (BinlogFileReader r = BinlogFileReader.open(f)) {
+                long before = direct.getTotalCapacity();
+                assertThat(readAll(r)).hasSize(3);
+                grew[0] = direct.getTotalCapacity() - before;
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        });
+        t.start();
+        t.join();
+        assertThat(failed[0]).isNull();
+        assertThat(grew[0]).as("direct memory the read took").isLessThan(rowBytes / 2);
+    }
+
+    @Test
+    void skipVerifiedPassesABigEventCheckingItsChecksumInSlices() throws IOException {
+        for (ChecksumType c : ChecksumType.values()) {
+            byte[] content = bigRowsFile(3 << 20, c);
+            List<Long> starts = starts(content);
+            Path f = TestEvents.writeFile(dir, "binlog.00002" + c.ordinal(), content);
+            try (BinlogFileReader r = BinlogFileReader.open(f)) {
+                assertThat(r.next().event().type()).isEqualTo(EventType.FORMAT_DESCRIPTION);
+                byte[] h = r.peekHeader();
+                assertThat(h[BinlogEvent.TYPE_OFFSET] & 0xff).isEqualTo(EventType.WRITE_ROWS);
+                assertThat(r.position()).isEqualTo(starts.get(1)); // peeking does not move
+                assertThat(r.skipVerified()).isEqualTo(h);
+                assertThat(r.position()).isEqualTo(starts.get(2));
+                assertThat(r.next().event().type()).isEqualTo(EventType.XID);
+                assertThat(r.peekHeader()).isNull();
+            }
+            byte[] bad = content.clone();
+            bad[(int) (starts.get(1) + (2 << 20))] ^= 1;
+            Path g = TestEvents.writeFile(dir, "binlog.00003" + c.ordinal(), bad);
+            try (BinlogFileReader r = BinlogFileReader.open(g)) {
+                r.next();
+                if (c == ChecksumType.CRC32) {
+                    assertThatThrownBy(r::skipVerified).isInstanceOf(BinlogFormatException.class)
+                            .hasMessageContaining("at " + starts.get(1)).hasMessageContaining("checksum mismatch");
+                } else {
+                    r.skipVerified();
+                    assertThat(r.position()).isEqualTo(starts.get(2));
+                }
+            }
+            Path torn = TestEvents.writeFile(dir, "binlog.00004" + c.ordinal(), Arrays.copyOf(content,
+                    (int) (starts.get(2) - 1)));
+            try (BinlogFileReader r = BinlogFileReader.open(torn)) {
+                r.next();
+                assertThatThrownBy(r::peekHeader).isInstanceOf(TruncatedBinlogException.class);
+            }
+        }
+    }
 }
