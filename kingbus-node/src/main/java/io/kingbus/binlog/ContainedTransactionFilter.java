@@ -22,7 +22,19 @@ public final class ContainedTransactionFilter {
 
     /** True when the event is part of a transaction the set contains. Call for every event, in order. */
     public boolean skips(BinlogEvent event) {
-        TransactionTracker.Step step = tracker.accept(event);
+        return skips(tracker.accept(event));
+    }
+
+    /**
+     * {@link #skips(BinlogEvent)} for an event not read: one whose role its type tells, at least
+     * {@link io.kingbus.store.BinlogStore#MIN_PARTED_EVENT_BYTES} long when a QUERY (see
+     * {@link TransactionTracker#acceptOpaque}).
+     */
+    public boolean skipsOpaque(int type) {
+        return skips(tracker.acceptOpaque(type));
+    }
+
+    private boolean skips(TransactionTracker.Step step) {
         switch (step.role()) {
             case START -> {
                 skipping = tracker.currentGtid() != null && have.contains(tracker.currentGtid());

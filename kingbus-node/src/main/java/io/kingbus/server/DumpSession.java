@@ -130,6 +130,8 @@ final class DumpSession {
     private byte[] largeHead;
     private long largeStart;
     private long largeLength;
+    /** The large event above belongs to a transaction the replica has: skipped, not sent. */
+    private boolean largeSkipped;
     /** Store bytes read, as last added to the server's total. */
     private long readReported;
     private boolean lastEventSkipped;
@@ -371,6 +373,11 @@ final class DumpSession {
                     return;
                 }
                 caughtUp = false;
+                if (largeLength > 0 && largeSkipped) {
+                    wrote = true;
+                    budget -= skipLarge();
+                    continue;
+                }
                 if (largeLength > 0) {
                     wrote = true;
                     try {
@@ -539,7 +546,8 @@ final class DumpSession {
             lastEventSkipped = false;
             queued += sendFakeRotate(chunkFile, 4);
         }
-        // not shown to GtidSkip: outside a transaction the replica has, it answers false for this type (fromFile)
+        // GtidSkip answered false for it from its type (judgeUnread), or would have without changing its state
+        // (fromFile)
         lastEventSkipped = false;
         if (pendingSkipEnd >= 0) {
             queued += heartbeat(pendingSkipEnd);
@@ -562,6 +570,25 @@ final class DumpSession {
         position = end;
         chunkPosition = end;
         return queued;
+    }
+
+    /**
+     * Skips the event too large for the read buffer that {@link #fill} found inside a transaction the replica has,
+     * as the read path skips one (the reader has moved past it unread). Returns the bytes queued.
+     */
+    private long skipLarge() {
+        long end = largeStart + largeLength;
+        largeLength = 0;
+        largeHead = null;
+        largeSkipped = false;
+        long queued = 0;
+        if (!chunkFile.equals(sentFile)) {
+            pendingSkipEnd = -1; // never in practice: a file starts with its FORMAT_DESCRIPTION
+            lastEventSkipped = false;
+            queued += sendFakeRotate(chunkFile, 4);
+        }
+        chunkPosition = end;
+        return queued + skipped(end);
     }
 
     /** Where the reader is in the file last announced to the client (after skipped events too). */
@@ -606,7 +633,17 @@ final class DumpSession {
             window = (int) Math.min(window, runStart - chunkPosition); // stop at the run: it is sought over, not read
         }
         int n = chunks.read(into.internalNioBuffer(0, window), aloneFrom);
-        if (n < 0 && -n > into.capacity() && fromFile(into)) {
+        int judged = n < 0 && -n > into.capacity() ? judgeUnread(into, -n) : 0;
+        if (judged > 0) {
+            largeStart = chunks.position();
+            largeLength = -n;
+            largeSkipped = true;
+            chunks.skipTooLarge();
+            chunkFile = chunks.file();
+            chunkPosition = largeStart;
+            return -n;
+        }
+        if (n < 0 && -n > into.capacity() && (judged < 0 || fromFile(into))) {
             largeHead = new byte[BinlogEvent.HEADER_LENGTH];
             into.getBytes(0, largeHead);
             largeStart = chunks.position();
@@ -641,11 +678,27 @@ final class DumpSession {
     /**
      * True when the event too large for the read buffer, whose header is at the start of {@code head}, may be sent
      * from its file: not a FORMAT_DESCRIPTION (rewritten on the way out), and not one whose body the GTID skip must
-     * decode (inside a transaction the replica has, which index skipping normally seeks over).
+     * decode (inside a transaction the replica has, which index skipping normally seeks over; events
+     * {@link #judgeUnread} can judge by type are not asked about here).
      */
     private boolean fromFile(ByteBuf head) {
         int type = head.getUnsignedByte(BinlogEvent.TYPE_OFFSET);
         return type != EventType.FORMAT_DESCRIPTION && (skip == null || !skip.wantsBody(type));
+    }
+
+    /**
+     * Whether the event too large for the read buffer, whose header is at the start of {@code head}, belongs to a
+     * transaction the replica has, when its type says so without its body (a large ROWS or QUERY event is never BEGIN,
+     * COMMIT or XID): skipped without being read, so a GTID dump without index skipping (no heartbeat period) holds
+     * no buffer of its size. Returns 1 to skip it, -1 to send it from its file (the GTID skip has seen it: it must
+     * not be read and shown again), 0 when the GTID skip needs its body or does not care.
+     */
+    private int judgeUnread(ByteBuf head, long length) {
+        int type = head.getUnsignedByte(BinlogEvent.TYPE_OFFSET);
+        if (skip == null || !skip.wantsBody(type) || !GtidSkip.judgedByType(type, length)) {
+            return 0;
+        }
+        return skip.skipsOpaque(type) ? 1 : -1;
     }
 
     private void releaseBuffers() {

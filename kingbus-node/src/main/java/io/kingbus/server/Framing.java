@@ -7,9 +7,12 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.util.AbstractReferenceCounted;
+import io.netty.util.ReferenceCounted;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Writes dump-stream packets straight to a channel as ByteBufs (so Netty's write-buffer accounting, and with it
@@ -32,6 +35,9 @@ final class Framing {
     /** Components per composite before it is written anyway (each slice adds one, plus one for the headers). */
     private static final int MAX_COMPONENTS = 64;
 
+    /** Files open for events being sent from them, over all sessions (what the regions queued hold). */
+    private static final AtomicInteger OPEN_FILES = new AtomicInteger();
+
     private int sequence;
     /** Small packets and the headers of sliced ones, not yet in {@link #out}. */
     private ByteBuf batch;
@@ -40,6 +46,11 @@ final class Framing {
 
     Framing(int firstSequenceId) {
         this.sequence = firstSequenceId & 0xff;
+    }
+
+    /** Files held open now by events queued from their file, over all dump sessions. */
+    static int openFiles() {
+        return OPEN_FILES.get();
     }
 
     int sequence() {
@@ -122,7 +133,7 @@ final class Framing {
         }
     }
 
-    /** Opens a new channel on the file a large event is sent from; each region closes its own when sent. */
+    /** Opens a new channel on the file a large event is sent from; the event's regions close it when all are sent. */
     interface FileOpener {
         FileChannel open() throws IOException;
     }
@@ -131,44 +142,92 @@ final class Framing {
      * Queues the packet {@code status} + {@code head} + the file's bytes {@code [filePosition, filePosition +
      * fileLength)} (an event too large to be read into memory for each client): the packet headers, the status byte
      * and {@code head} go as small buffers, the file's bytes as {@link DefaultFileRegion}s (sendfile), one per physical
-     * packet, split at 0xFFFFFF bytes as {@link #write} splits. The channel's size estimator must count regions (the
-     * server's does), or writability would not see them. Returns the size on the wire.
+     * packet, split at 0xFFFFFF bytes as {@link #write} splits. The file is opened once for the event, before anything
+     * is queued (a file that cannot be opened leaves no partial packet before the ERR), and its regions share the
+     * channel: the last one released closes it, so a client stalled on a 1 GiB event holds one descriptor, not 64.
+     * The channel's size estimator must count regions (the server's does), or writability would not see them. Returns
+     * the size on the wire.
      */
     long writeFromFile(Channel ch, int status, byte[] head, FileOpener opener, long filePosition, long fileLength)
             throws IOException {
-        long payload = 1L + head.length + fileLength;
-        long done = 0; // payload bytes queued
-        long written = 0;
-        while (true) {
-            int n = (int) Math.min(Packet.MAX_PHYSICAL_PAYLOAD, payload - done);
-            long packetEnd = done + n;
-            // opened before the packet's header is queued: a file that cannot be opened leaves no partial
-            // physical packet
-            FileChannel fc = packetEnd > Math.max(done, 1L + head.length) ? opener.open() : null;
-            ByteBuf b = batchWithRoom(ch, Packet.HEADER_LENGTH + 1 + head.length);
-            b.writeMediumLE(n).writeByte(sequence);
-            if (done == 0 && n > 0) {
-                b.writeByte(status);
-                done = 1;
+        SharedFile shared = fileLength > 0 ? new SharedFile(opener.open()) : null;
+        try {
+            long payload = 1L + head.length + fileLength;
+            long done = 0; // payload bytes queued
+            long written = 0;
+            while (true) {
+                int n = (int) Math.min(Packet.MAX_PHYSICAL_PAYLOAD, payload - done);
+                long packetEnd = done + n;
+                ByteBuf b = batchWithRoom(ch, Packet.HEADER_LENGTH + 1 + head.length);
+                b.writeMediumLE(n).writeByte(sequence);
+                if (done == 0 && n > 0) {
+                    b.writeByte(status);
+                    done = 1;
+                }
+                if (done < 1 + head.length && done < packetEnd) {
+                    int from = (int) (done - 1);
+                    int k = (int) Math.min(head.length - from, packetEnd - done);
+                    b.writeBytes(head, from, k);
+                    done += k;
+                }
+                if (packetEnd > done) {
+                    long from = filePosition + done - 1 - head.length;
+                    long k = packetEnd - done;
+                    flushBatch(ch); // what precedes the region, in order
+                    ch.write(new SharedFileRegion(shared, from, k), ch.voidPromise());
+                    done += k;
+                }
+                written += Packet.HEADER_LENGTH + n;
+                sequence = (sequence + 1) & 0xff;
+                if (n < Packet.MAX_PHYSICAL_PAYLOAD) {
+                    return written;
+                }
             }
-            if (done < 1 + head.length && done < packetEnd) {
-                int from = (int) (done - 1);
-                int k = (int) Math.min(head.length - from, packetEnd - done);
-                b.writeBytes(head, from, k);
-                done += k;
+        } finally {
+            if (shared != null) {
+                shared.release(); // the queued regions hold their own references
             }
-            if (fc != null) {
-                long from = filePosition + done - 1 - head.length;
-                long k = packetEnd - done;
-                flushBatch(ch); // what precedes the region, in order
-                ch.write(new DefaultFileRegion(fc, from, k), ch.voidPromise());
-                done += k;
+        }
+    }
+
+    /** One open file shared by the regions of one event; closed when the last reference goes. */
+    private static final class SharedFile extends AbstractReferenceCounted {
+        final FileChannel file;
+
+        SharedFile(FileChannel file) {
+            this.file = file;
+            OPEN_FILES.incrementAndGet();
+        }
+
+        @Override
+        protected void deallocate() {
+            OPEN_FILES.decrementAndGet();
+            try {
+                file.close();
+            } catch (IOException e) {
+                // a read-only channel: nothing was lost
             }
-            written += Packet.HEADER_LENGTH + n;
-            sequence = (sequence + 1) & 0xff;
-            if (n < Packet.MAX_PHYSICAL_PAYLOAD) {
-                return written;
-            }
+        }
+
+        @Override
+        public ReferenceCounted touch(Object hint) {
+            return this;
+        }
+    }
+
+    /** A region of a {@link SharedFile}: holds a reference to it instead of owning (and closing) the channel. */
+    private static final class SharedFileRegion extends DefaultFileRegion {
+        private final SharedFile shared;
+
+        SharedFileRegion(SharedFile shared, long position, long count) {
+            super(shared.file, position, count);
+            this.shared = shared;
+            shared.retain();
+        }
+
+        @Override
+        protected void deallocate() {
+            shared.release();
         }
     }
 

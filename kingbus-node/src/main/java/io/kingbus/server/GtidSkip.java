@@ -4,6 +4,7 @@ import io.kingbus.binlog.BinlogEvent;
 import io.kingbus.binlog.ContainedTransactionFilter;
 import io.kingbus.binlog.EventType;
 import io.kingbus.gtid.GtidSet;
+import io.kingbus.store.BinlogStore;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.ByteBuffer;
@@ -90,6 +91,24 @@ final class GtidSkip {
             return false;
         }
         return skips(DumpSession.event(buf, at, length));
+    }
+
+    /**
+     * True when an event of this type and {@code length} can be judged without its body ({@link #skipsOpaque}): its
+     * role in a transaction follows from its type, and a QUERY that long cannot be BEGIN, COMMIT or ROLLBACK.
+     */
+    static boolean judgedByType(int type, long length) {
+        return length >= BinlogStore.MIN_PARTED_EVENT_BYTES && type != EventType.FORMAT_DESCRIPTION
+                && type != EventType.ROTATE && type != EventType.GTID && type != EventType.ANONYMOUS_GTID
+                && type != EventType.PREVIOUS_GTIDS && !EventType.isHeartbeat(type);
+    }
+
+    /**
+     * {@link #skips(ByteBuf, int, int)} for an event not read, of a type and length {@link #judgedByType} accepts:
+     * a large row or query event inside a transaction the replica has is skipped without reading it.
+     */
+    boolean skipsOpaque(int type) {
+        return filter != null && filter.skipsOpaque(type);
     }
 
     /** False when the replica lacks the event's GTID; true when it has it (or the event is too short to tell). */

@@ -49,6 +49,7 @@ class BinlogServerClients80Test extends ClientsTestBase {
         int n = 8;
         long baseline = PooledByteBufAllocator.DEFAULT.pinnedDirectMemory();
         long fdsBefore = openFiles();
+        int filesBefore = Framing.openFiles();
         List<RawClient> clients = new ArrayList<>();
         try {
             for (int i = 0; i < n; i++) {
@@ -73,6 +74,10 @@ class BinlogServerClients80Test extends ClientsTestBase {
                 Thread.sleep(20);
             }
             assertThat(past(n, file, bigEnd)).as("dumps past the 20 MiB event").isEqualTo(n);
+            // the event is 2 physical packets (2 regions) per client, from one open file: one descriptor per client
+            // per event, not one per packet (64 per client for a 1 GiB event)
+            assertThat(Framing.openFiles() - filesBefore).as("files held open by %d stalled clients", n).isEqualTo(n);
+            log.info("{}: {} stalled clients hold {} more descriptors", version, n, openFiles() - fdsBefore);
             log.info("{}: {} clients stalled on a {} byte event: peak direct memory in Netty buffers {} KB, {} KB per"
                     + " client", version, n, bigEnd - bigStart, peak / 1024, peak / 1024 / n);
             assertThat(peak).as("direct memory of %d stalled clients", n).isLessThan((long) n * (4 << 20));
@@ -93,6 +98,7 @@ class BinlogServerClients80Test extends ClientsTestBase {
             Thread.sleep(20);
         }
         assertThat(openFiles()).as("the regions' files are closed").isLessThanOrEqualTo(fdsBefore);
+        assertThat(Framing.openFiles()).isEqualTo(filesBefore);
     }
 
     /** The dumps of the test's clients that have queued the event (a stalled dump goes no further). */

@@ -151,14 +151,65 @@ class FramingTest {
                 for (FileChannel fc : opened) {
                     assertThat(fc.isOpen()).as("a region closes its file once sent and released").isFalse();
                 }
-                // 0xFFFFFF - 1: a full packet, then an empty one; 0xFFFFFF: one byte left for a second packet
-                // (not stripped)
-                assertThat(opened).as("one region per packet with file bytes").hasSize(strip ? 6 : 7);
+                // events of 2 physical packets with file bytes (0xFFFFFF, 0xFFFFFF + 5000) still open their file once
+                assertThat(opened).as("one open file per event, shared by its regions").hasSize(events.size());
+                assertThat(Framing.openFiles()).as("files held by queued regions").isZero();
                 ch.finishAndReleaseAll();
             }
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /** A 40 MiB event (3 physical packets) from a file: one open file while queued, closed once all are sent. */
+    @Test
+    void anEventOfSeveralPacketsHoldsOneFileUntilItsLastPacketIsSent() throws IOException {
+        Path file = Files.createTempFile("kb-framing", ".bin");
+        try {
+            int size = 40 << 20;
+            try (FileChannel w = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                w.write(java.nio.ByteBuffer.allocate(1), 4L + size - 1);
+            }
+            EmbeddedChannel ch = new EmbeddedChannel();
+            ch.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+            Framing framing = new Framing(1);
+            List<FileChannel> opened = new ArrayList<>();
+            int before = Framing.openFiles();
+            byte[] head = new byte[BinlogEvent.HEADER_LENGTH];
+            framing.writeFromFile(ch, 0, head, () -> {
+                FileChannel fc = FileChannel.open(file, StandardOpenOption.READ);
+                opened.add(fc);
+                return fc;
+            }, 4 + head.length, size - head.length);
+            framing.flushBatch(ch); // queued, not yet flushed: the regions hold the file
+            assertThat(opened).as("files opened for one event of 3 packets").hasSize(1);
+            assertThat(Framing.openFiles() - before).isEqualTo(1);
+            assertThat(opened.get(0).isOpen()).isTrue();
+            ch.flush();
+            List<Object[]> packets = packets(ch);
+            assertThat(packets).hasSize(3);
+            assertThat(opened.get(0).isOpen()).as("closed once the last region is sent").isFalse();
+            assertThat(Framing.openFiles()).isEqualTo(before);
+            ch.finishAndReleaseAll();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** A file that cannot be opened queues nothing of the event: the ERR that follows is read as an ERR. */
+    @Test
+    void aFileThatCannotBeOpenedQueuesNothing() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        Framing framing = new Framing(3);
+        byte[] head = new byte[BinlogEvent.HEADER_LENGTH];
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> framing.writeFromFile(ch, 0, head, () -> {
+            throw new java.io.IOException("Too many open files");
+        }, 100, 20 << 20)).isInstanceOf(java.io.IOException.class);
+        framing.flushBatch(ch);
+        ch.flush();
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(framing.sequence()).isEqualTo(3);
+        ch.finishAndReleaseAll();
     }
 
     private static void assertFramed(List<Object[]> packets, List<byte[]> events, boolean strip, int firstSequence,
