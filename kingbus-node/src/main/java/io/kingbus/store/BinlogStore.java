@@ -409,16 +409,7 @@ public final class BinlogStore implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("writing binlog file " + (cursor == null ? "?" : cursor.name), e);
             } finally {
-                try {
-                    if (committed) {
-                        recoveryTag = tag;
-                        batch.putTag(tag);
-                    }
-                    commitBatch();
-                } finally {
-                    batch.clear();
-                    batch = null;
-                }
+                endBatch(committed, tag);
             }
             return new AppendResult(appended, skipped, cursor == null ? null : cursor.name,
                     cursor == null ? 0 : cursor.committedEnd);
@@ -463,19 +454,24 @@ public final class BinlogStore implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("writing binlog file " + (cursor == null ? "?" : cursor.name), e);
             } finally {
-                try {
-                    if (committed) {
-                        recoveryTag = tag;
-                        batch.putTag(tag);
-                    }
-                    commitBatch();
-                } finally {
-                    batch.clear();
-                    batch = null;
-                }
+                endBatch(committed, tag);
             }
             return new AppendResult(appended, skipped, cursor == null ? null : cursor.name,
                     cursor == null ? 0 : cursor.committedEnd);
+        }
+    }
+
+    /** Ends an append: records {@code tag} when a transaction was completed, commits the index batch. Holds writeLock. */
+    private void endBatch(boolean committed, long tag) {
+        try {
+            if (committed) {
+                recoveryTag = tag;
+                batch.putTag(tag);
+            }
+            commitBatch();
+        } finally {
+            batch.clear();
+            batch = null;
         }
     }
 
