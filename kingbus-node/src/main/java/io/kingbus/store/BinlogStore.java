@@ -376,9 +376,7 @@ public final class BinlogStore implements AutoCloseable {
      */
     public AppendResult append(String file, List<byte[]> events, long tag) {
         synchronized (writeLock) {
-            ensureOpen();
-            batch = appendBatch; // reused: its buffer has grown to a batch's size already
-            batch.clear();
+            beginBatch();
             int appended = 0;
             int skipped = 0;
             boolean committed = false;
@@ -432,9 +430,7 @@ public final class BinlogStore implements AutoCloseable {
      */
     public AppendResult appendPart(String file, byte[] header, long offset, ByteBuffer data, long tag) {
         synchronized (writeLock) {
-            ensureOpen();
-            batch = appendBatch;
-            batch.clear();
+            beginBatch();
             int appended = 0;
             int skipped = 0;
             boolean committed = false;
@@ -459,6 +455,13 @@ public final class BinlogStore implements AutoCloseable {
             return new AppendResult(appended, skipped, cursor == null ? null : cursor.name,
                     cursor == null ? 0 : cursor.committedEnd);
         }
+    }
+
+    /** Starts an append on the reused index batch (its buffer has grown to a batch's size already). Holds writeLock. */
+    private void beginBatch() {
+        ensureOpen();
+        batch = appendBatch;
+        batch.clear();
     }
 
     /** Ends an append: records {@code tag} when a transaction was completed, commits the index batch. Holds writeLock. */

@@ -24,7 +24,8 @@ class BinlogStateMachineTest {
     @TempDir
     Path tmp;
 
-    private static CompletableFuture<Message> apply(BinlogStateMachine sm, long index, byte[] data) {
+    /** Hands {@code data} to applyTransaction as the entry at {@code index}, as Ratis would (also for EventPartsTest). */
+    static CompletableFuture<Message> apply(BinlogStateMachine sm, long index, byte[] data) {
         RaftProtos.LogEntryProto entry = RaftProtos.LogEntryProto.newBuilder()
                 .setTerm(1)
                 .setIndex(index)

@@ -4,10 +4,7 @@ import io.kingbus.gtid.Gtid;
 import io.kingbus.raft.TestStream.Batch;
 import io.kingbus.store.BinlogStore;
 import io.kingbus.store.StoreOptions;
-import org.apache.ratis.proto.RaftProtos;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,18 +71,7 @@ class EventPartsTest {
 
     /** Applies one command as Ratis would (through its wire form); returns the reply status. */
     private static byte apply(BinlogStateMachine sm, long index, RaftCommand c) {
-        RaftProtos.LogEntryProto entry = RaftProtos.LogEntryProto.newBuilder()
-                .setTerm(1)
-                .setIndex(index)
-                .setStateMachineLogEntry(RaftProtos.StateMachineLogEntryProto.newBuilder()
-                        .setLogData(ByteString.copyFrom(c.encode())))
-                .build();
-        TransactionContext trx = TransactionContext.newBuilder()
-                .setStateMachine(sm)
-                .setServerRole(RaftProtos.RaftPeerRole.FOLLOWER)
-                .setLogEntry(entry)
-                .build();
-        Message m = sm.applyTransaction(trx).join();
+        Message m = BinlogStateMachineTest.apply(sm, index, c.encode()).join();
         return m.getContent().byteAt(0);
     }
 
