@@ -1,18 +1,13 @@
 package io.kingbus.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kingbus.binlog.EventType;
 import io.kingbus.cluster.ClusterHarness;
 import io.kingbus.cluster.Http;
 import io.kingbus.cluster.NodeProcess;
 import io.kingbus.gtid.GtidSet;
-import io.kingbus.syncer.BinlogDumpClient;
-import io.kingbus.syncer.DumpConfig;
 import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +19,13 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The binlog server: (a) one real MySQL 8.0.15 replica catching up a backlog of small transactions from a kingbus
  * node (a follower of a 3-node cluster of node processes, which got the backlog through the syncer) and, in the same
  * run, from the real 8.0.15 primary that holds the same backlog; (b) fan-out: concurrent binlog clients (kingbus's own
- * dump client, 100 by default, in this JVM) reading the whole binlog from that node while the syncer ingests a second
+ * dump client, 100 by default, in a process of their own under {@code nice}, standing for clients on other hosts:
+ * see {@link FanOutReaders}) reading the whole binlog from that node while the syncer ingests a second
  * backlog, against the syncer's rate for the same backlog without readers; then, the readers caught up and tailing,
  * the syncer's rate for a third backlog that reaches them as it commits.
  *
@@ -58,7 +53,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Node JVM options can be added with the environment variable {@code SERVER_BENCH_NODE_ARGS}; with
  * {@code SERVER_BENCH_JFR=/path/file.jfr} the serving node is recorded (JFR, profile settings) while the replica's IO
  * thread catches up from it (and, into {@code file-fanout.jfr}, while the readers catch up);
- * {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead.
+ * {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead; {@code SERVER_BENCH_READERS_NICE=0}
+ * runs the binlog clients at the bench's own priority (default 19).
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -236,18 +232,17 @@ public final class ServerBench {
             }
         }, "rss-sampler");
         sampler.start();
-        Readers fan = new Readers(readers, totalTrx);
         String jfr = System.getenv("SERVER_BENCH_JFR");
         String fanJfr = jfr == null || jfr.isBlank() ? null : jfr.replaceFirst("(\\.jfr)?$", "-fanout.jfr");
         if (fanJfr != null) {
             jcmd(serving, "JFR.start name=fanout settings=profile");
         }
         double nodeCpu0 = cpuSeconds(serving.pid());
-        double benchCpu0 = cpuSeconds(ProcessHandle.current().pid());
         long t0 = System.nanoTime();
-        fan.start();
+        FanOutReaders.Process fan = startReaders(readers);
+        fan.awaitReading();
         double[] loaded = ingest();
-        fan.awaitDone();
+        fan.awaitDone(totalTrx);
         double fanSeconds = (System.nanoTime() - t0) / 1e9;
         if (fanJfr != null) {
             jcmd(serving, "JFR.stop name=fanout filename=" + fanJfr);
@@ -255,7 +250,7 @@ public final class ServerBench {
         }
         long fanBytes = fan.bytes();
         double nodeCpu = cpuSeconds(serving.pid()) - nodeCpu0;
-        double benchCpu = cpuSeconds(ProcessHandle.current().pid()) - benchCpu0;
+        double readersCpu = cpuSeconds(fan.pid());
         sampler.interrupt();
         sampler.join();
         long heapWith = liveHeap(serving);
@@ -264,10 +259,10 @@ public final class ServerBench {
         // the readers now tail: a third backlog reaches them as the syncer commits it
         stopSyncer();
         generate(second);
-        fan.expect(GtidSet.parse(primary.gtidExecuted()).count());
+        long tailTrx = GtidSet.parse(primary.gtidExecuted()).count();
         long t1 = System.nanoTime();
         double[] tailing = ingest();
-        fan.awaitDone();
+        fan.awaitDone(tailTrx);
         double tailSeconds = (System.nanoTime() - t1) / 1e9;
         fan.close();
 
@@ -282,7 +277,9 @@ public final class ServerBench {
                 fanBytes / fanSeconds / 1e6));
         b.row("per client", String.format("%.1f MB/s", fanBytes / fanSeconds / 1e6 / readers));
         b.row("CPU meanwhile", String.format("serving node %.1f s (%.1f s per GB sent, applying the second backlog "
-                + "included), the %d clients' JVM %.1f s", nodeCpu, nodeCpu / (fanBytes / 1e9), readers, benchCpu));
+                + "included), the %d clients' JVM %.1f s (nice %s, its start included)", nodeCpu,
+                nodeCpu / (fanBytes / 1e9), readers, readersCpu,
+                System.getenv().getOrDefault("SERVER_BENCH_READERS_NICE", "19").strip()));
         b.row("node RSS", String.format("%.0f MB before, %.0f MB peak, %.0f MB after; %.2f MB per client (peak)",
                 rssBefore / 1e6, rssPeak.get() / 1e6, rssWith / 1e6, (rssPeak.get() - rssBefore) / 1e6 / readers));
         b.row("node direct memory in Netty buffers", String.format("%.1f MB before, %.1f MB peak, %.1f MB with %d "
@@ -460,86 +457,20 @@ public final class ServerBench {
     // ------------------------------------------------------------------ binlog clients
 
     /**
-     * {@code count} blocking GTID dumps from the serving node, from the start of the binlog, each counting bytes and
-     * GTID events; done when every one has seen {@code transactions} GTIDs. One shared event loop (2 threads); the
-     * dump client's own session thread per client.
+     * Starts {@code count} GTID dumps from the serving node, from the start of the binlog, in a process of their own
+     * ({@link FanOutReaders}) at the niceness of env {@code SERVER_BENCH_READERS_NICE} (default 19: they stand for
+     * clients on other hosts; 0 runs them at the bench's priority).
      */
-    private final class Readers implements AutoCloseable {
-        private final NioEventLoopGroup group = new NioEventLoopGroup(2, new DefaultThreadFactory("bench-readers",
-                true));
-        private final List<BinlogDumpClient> clients = new ArrayList<>();
-        private final LongAdder bytes = new LongAdder();
-        private final long[] gtids;
-        private volatile long transactions;
-
-        Readers(int count, long transactions) {
-            this.transactions = transactions;
-            this.gtids = new long[count];
-            for (int i = 0; i < count; i++) {
-                int index = i;
-                DumpConfig config = DumpConfig.builder("127.0.0.1", servingPort).user(USER).password(PASSWORD)
-                        .serverId(100_000 + i).serverUuid(UUID.randomUUID()).gtids(GtidSet.empty())
-                        .queueWaterMarks(1 << 20, 256 << 10).eventLoopGroup(group).build();
-                clients.add(new BinlogDumpClient(config, e -> {
-                    bytes.add(e.event().length());
-                    if (e.event().type() == EventType.GTID) {
-                        synchronized (gtids) {
-                            gtids[index]++;
-                        }
-                    }
-                }));
-            }
-        }
-
-        void start() {
-            clients.forEach(BinlogDumpClient::start);
-        }
-
-        /** {@link #awaitDone()} waits for this many transactions from now on. */
-        void expect(long total) {
-            transactions = total;
-        }
-
-        long bytes() {
-            return bytes.sum();
-        }
-
-        void awaitDone() throws InterruptedException {
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (true) {
-                long min;
-                synchronized (gtids) {
-                    min = java.util.Arrays.stream(gtids).min().orElse(transactions);
-                }
-                if (min >= transactions) {
-                    return;
-                }
-                for (BinlogDumpClient c : clients) {
-                    if (c.termination().isDone()) {
-                        c.termination().join(); // throws the failure
-                        throw new IllegalStateException("a reader ended early");
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("readers not done: the slowest has " + min + " of "
-                            + transactions + " transactions");
-                }
-                Thread.sleep(20);
-            }
-        }
-
-        @Override
-        public void close() {
-            clients.forEach(BinlogDumpClient::close);
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        }
+    private FanOutReaders.Process startReaders(int count) throws IOException {
+        int nice = Integer.parseInt(System.getenv().getOrDefault("SERVER_BENCH_READERS_NICE", "19").strip());
+        return new FanOutReaders.Process("127.0.0.1", servingPort, USER, PASSWORD, count, nice);
     }
 
     /** Reads the whole binlog once from the serving node with {@code count} clients (warm-up), then disconnects. */
-    private void readAll(int count, long transactions) throws InterruptedException {
-        try (Readers r = new Readers(count, transactions)) {
-            r.start();
-            r.awaitDone();
+    private void readAll(int count, long transactions) throws IOException {
+        try (FanOutReaders.Process r = startReaders(count)) {
+            r.awaitReading();
+            r.awaitDone(transactions);
         }
     }
 
