@@ -105,7 +105,7 @@ final class MySqlClientConnection implements AutoCloseable {
                                         ctx.fireChannelRead(msg);
                                     }
                                 })
-                                .addLast("decoder", new PacketDecoder(maxPayload))
+                                .addLast("decoder", new PacketDecoder(maxPayload, PacketDecoder.BINLOG_EVENT_SIZE))
                                 .addLast("encoder", PacketEncoder.INSTANCE)
                                 .addLast("inbox", new ChannelInboundHandlerAdapter() {
                                     @Override

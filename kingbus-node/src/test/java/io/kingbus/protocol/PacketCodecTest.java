@@ -7,6 +7,7 @@ import io.netty.handler.codec.DecoderException;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -52,6 +53,52 @@ class PacketCodecTest {
         assertThat(decoded.get(0).sequenceId()).isEqualTo(250);
         assertThat(decoded.get(0).payload()).isEqualTo(payload);
         assertThat(decoded.get(0).nextSequenceId()).isEqualTo(253 & 0xff);
+    }
+
+    @Test
+    void aBinlogEventOverOnePacketIsCopiedOnceIntoAnArrayOfTheSizeItsHeaderGives() {
+        byte[] payload = eventPayload(40 << 20, 40 << 20);
+        ByteBuf wire = Unpooled.wrappedBuffer(encode(new Packet(1, payload)));
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+
+        EmbeddedChannel hinted = new EmbeddedChannel(new PacketDecoder(PacketDecoder.DEFAULT_MAX_PAYLOAD,
+                PacketDecoder.BINLOG_EVENT_SIZE));
+        long before = mx.getThreadAllocatedBytes(id);
+        hinted.writeInbound(wire.retainedDuplicate());
+        long withHint = mx.getThreadAllocatedBytes(id) - before;
+        Packet decoded = hinted.readInbound();
+        assertThat(decoded.payload()).isEqualTo(payload);
+        assertThat(decoded.sequenceId()).isEqualTo(1);
+        hinted.finishAndReleaseAll();
+
+        EmbeddedChannel plain = new EmbeddedChannel(new PacketDecoder(PacketDecoder.DEFAULT_MAX_PAYLOAD));
+        before = mx.getThreadAllocatedBytes(id);
+        plain.writeInbound(wire);
+        long withoutHint = mx.getThreadAllocatedBytes(id) - before;
+        assertThat(((Packet) plain.readInbound()).payload()).isEqualTo(payload);
+        plain.finishAndReleaseAll();
+
+        assertThat(withHint).as("bytes allocated with the hint").isLessThan(payload.length + (1L << 20));
+        assertThat(withoutHint).as("bytes allocated without it").isGreaterThan(2L * payload.length - (1L << 20));
+    }
+
+    @Test
+    void aWrongSizeHintStillDecodesThePayloadExactly() {
+        // the header claims less than the payload (the array is outgrown), or more (it is cut to size)
+        for (int claimed : new int[] {MAX + 5, 50 << 20, (1 << 30) + 4096}) {
+            byte[] payload = eventPayload(2 * MAX + 77, claimed);
+            List<Packet> decoded = decodeAll(encode(new Packet(3, payload)), PacketDecoder.DEFAULT_MAX_PAYLOAD,
+                    1 << 16, PacketDecoder.BINLOG_EVENT_SIZE);
+            assertThat(decoded).as("event header claiming %d bytes", claimed).hasSize(1);
+            assertThat(decoded.get(0).payload()).isEqualTo(payload);
+            assertThat(decoded.get(0).nextSequenceId()).isEqualTo(6);
+        }
+        // not an event at all (a row starting with an empty string, say): decoded as without a hint
+        byte[] row = eventPayload(MAX + 1000, 0);
+        row[0] = 1;
+        assertThat(decodeAll(encode(new Packet(0, row)), PacketDecoder.DEFAULT_MAX_PAYLOAD, 1 << 20,
+                PacketDecoder.BINLOG_EVENT_SIZE).get(0).payload()).isEqualTo(row);
     }
 
     @Test
@@ -157,9 +204,26 @@ class PacketCodecTest {
         return out.toByteArray();
     }
 
+    /** An OK byte and a binlog event of {@code length - 1} bytes whose header claims {@code claimed} bytes. */
+    private static byte[] eventPayload(int length, int claimed) {
+        byte[] p = new byte[length];
+        new Random(length).nextBytes(p);
+        p[0] = 0;
+        long size = claimed - 1L;
+        for (int i = 0; i < 4; i++) {
+            p[1 + 9 + i] = (byte) (size >>> (8 * i));
+        }
+        return p;
+    }
+
     /** Feeds the bytes in slices of {@code slice} bytes. */
     static List<Packet> decodeAll(byte[] wire, int maxPayload, int slice) {
-        EmbeddedChannel ch = new EmbeddedChannel(new PacketDecoder(maxPayload));
+        return decodeAll(wire, maxPayload, slice, first -> -1);
+    }
+
+    static List<Packet> decodeAll(byte[] wire, int maxPayload, int slice,
+                                  java.util.function.ToLongFunction<ByteBuf> sizeHint) {
+        EmbeddedChannel ch = new EmbeddedChannel(new PacketDecoder(maxPayload, sizeHint));
         for (int off = 0; off < wire.length; off += slice) {
             ch.writeInbound(Unpooled.copiedBuffer(wire, off, Math.min(slice, wire.length - off)));
         }
