@@ -306,7 +306,7 @@ class BinlogStoreRecoveryTest {
     }
 
     @Test
-    void strayAndMissingFiles() throws IOException {
+    void strayAndMissingFiles(@TempDir Path copies) throws IOException {
         PrimaryStream s = stream(ChecksumType.CRC32, 7);
         try (BinlogStore store = BinlogStore.open(dir, FAST)) {
             appendAll(store, PrimaryStream.batches(s.events(), 5));
@@ -319,13 +319,13 @@ class BinlogStoreRecoveryTest {
         assertThat(binlogFile(dir, "mysql-bin.000004")).doesNotExist();
 
         // a middle file shorter than indexed: the store refuses to open, naming it
-        Path d = dir.resolveSibling(dir.getFileName() + "-short");
+        Path d = copies.resolve("short");
         copyDir(dir, d);
         truncate(binlogFile(d, "mysql-bin.000002"), 100);
         assertThatThrownBy(() -> BinlogStore.open(d, FAST)).isInstanceOf(StoreException.class)
                 .hasMessageContaining("mysql-bin.000002");
         // a middle file missing: likewise
-        Path d2 = dir.resolveSibling(dir.getFileName() + "-missing");
+        Path d2 = copies.resolve("missing");
         copyDir(dir, d2);
         Files.delete(binlogFile(d2, "mysql-bin.000002"));
         assertThatThrownBy(() -> BinlogStore.open(d2, FAST)).isInstanceOf(StoreException.class)
