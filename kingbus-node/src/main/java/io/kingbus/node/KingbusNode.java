@@ -8,6 +8,7 @@ import io.kingbus.raft.RaftNodeConfig;
 import io.kingbus.server.BinlogServerManager;
 import io.kingbus.server.BinlogServerRoutes;
 import io.kingbus.store.BinlogStore;
+import io.kingbus.store.RocksDbLibrary;
 import io.kingbus.store.StoreOptions;
 import io.kingbus.syncer.DiskGuard;
 import io.kingbus.syncer.Syncer;
@@ -53,6 +54,7 @@ public final class KingbusNode implements AutoCloseable {
 
     public static KingbusNode start(NodeConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
+        RocksDbLibrary.loadFrom(config.dataDir().resolve("native"));
         // The raft log is the durable copy of what is applied after the last snapshot, and a snapshot syncs the
         // store before the log behind it is purged, so the store need not fsync every batch.
         StoreOptions storeOptions = StoreOptions.defaults().withFsync(false)
