@@ -39,6 +39,8 @@ public final class StoreCrashChild {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
+        // as a node does: RocksDB's default is a temp file per process, which the kill would leave in /tmp
+        RocksDbLibrary.loadFrom(dir.resolveSibling("native"));
         long seed = Long.parseLong(args[1]);
         ChecksumType c = ChecksumType.valueOf(args[2]);
         boolean byTag = args.length > 3 && args[3].equals("tag");
