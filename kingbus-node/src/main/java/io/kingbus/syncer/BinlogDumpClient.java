@@ -222,8 +222,8 @@ public final class BinlogDumpClient implements AutoCloseable {
     private Login login(EventLoopGroup group, boolean forceTls) {
         state = DumpStatus.State.CONNECTING;
         MySqlClientConnection c = MySqlClientConnection.open(group, config.host(), config.port(),
-                config.connectTimeout(), config.maxPayload(), config.queueHighWaterBytes(), config.queueLowWaterBytes(),
-                bytesReceived);
+                config.connectTimeout(), config.maxPayload(), config.eventMemoryLimit(), config.queueHighWaterBytes(),
+                config.queueLowWaterBytes(), bytesReceived);
         connection = c;
         if (closing) {
             c.close();

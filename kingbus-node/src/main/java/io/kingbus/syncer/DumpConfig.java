@@ -39,6 +39,7 @@ public final class DumpConfig {
     private final Duration heartbeatPeriod;
     private final Duration streamIdleTimeout;
     private final int maxPayload;
+    private final long eventMemoryLimit;
     private final long queueHighWaterBytes;
     private final long queueLowWaterBytes;
     private final EventLoopGroup eventLoopGroup;
@@ -68,6 +69,7 @@ public final class DumpConfig {
         this.streamIdleTimeout = b.streamIdleTimeout != null ? b.streamIdleTimeout
                 : heartbeatPeriod.isZero() ? Duration.ZERO : max(heartbeatPeriod.multipliedBy(3), Duration.ofSeconds(10));
         this.maxPayload = b.maxPayload;
+        this.eventMemoryLimit = b.eventMemoryLimit;
         this.queueHighWaterBytes = b.queueHighWaterBytes;
         this.queueLowWaterBytes = b.queueLowWaterBytes;
         this.eventLoopGroup = b.eventLoopGroup;
@@ -125,6 +127,7 @@ public final class DumpConfig {
         b.heartbeatPeriod = heartbeatPeriod;
         b.streamIdleTimeout = streamIdleTimeout;
         b.maxPayload = maxPayload;
+        b.eventMemoryLimit = eventMemoryLimit;
         b.queueHighWaterBytes = queueHighWaterBytes;
         b.queueLowWaterBytes = queueLowWaterBytes;
         b.eventLoopGroup = eventLoopGroup;
@@ -155,6 +158,7 @@ public final class DumpConfig {
         private Duration heartbeatPeriod = Duration.ofSeconds(5);
         private Duration streamIdleTimeout;
         private int maxPayload = PacketDecoder.DEFAULT_MAX_PAYLOAD;
+        private long eventMemoryLimit = Long.MAX_VALUE;
         private long queueHighWaterBytes = 32L << 20;
         private long queueLowWaterBytes = 8L << 20;
         private EventLoopGroup eventLoopGroup;
@@ -285,6 +289,15 @@ public final class DumpConfig {
         }
 
         /**
+         * An event whose header (in its first 16 MiB packet) announces more bytes than this fails the dump with
+         * {@link EventOverMemoryException} before the rest of it is read (default: no limit but {@link #maxPayload}).
+         */
+        public Builder eventMemoryLimit(long bytes) {
+            this.eventMemoryLimit = bytes;
+            return this;
+        }
+
+        /**
          * Backpressure: stop reading the socket when this many bytes wait for the listener, resume below
          * {@code low} (defaults 32 MiB and 8 MiB). A single larger event is still read whole.
          */
@@ -396,6 +409,10 @@ public final class DumpConfig {
 
     public int maxPayload() {
         return maxPayload;
+    }
+
+    public long eventMemoryLimit() {
+        return eventMemoryLimit;
     }
 
     public long queueHighWaterBytes() {

@@ -79,7 +79,8 @@ final class MySqlClientConnection implements AutoCloseable {
 
     /** Connects; the server's handshake is the first packet {@link #read} returns. */
     static MySqlClientConnection open(EventLoopGroup group, String host, int port, Duration connectTimeout,
-                                      int maxPayload, long highWater, long lowWater, AtomicLong bytesRead) {
+                                      int maxPayload, long eventMemoryLimit, long highWater, long lowWater,
+                                      AtomicLong bytesRead) {
         String peer = host + ":" + port;
         LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
         MySqlClientConnection[] self = new MySqlClientConnection[1];
@@ -105,7 +106,13 @@ final class MySqlClientConnection implements AutoCloseable {
                                         ctx.fireChannelRead(msg);
                                     }
                                 })
-                                .addLast("decoder", new PacketDecoder(maxPayload, PacketDecoder.BINLOG_EVENT_SIZE))
+                                .addLast("decoder", new PacketDecoder(maxPayload, first -> {
+                                    long size = PacketDecoder.BINLOG_EVENT_SIZE.applyAsLong(first);
+                                    if (size - 1 > eventMemoryLimit) { // the payload is the OK byte and the event
+                                        throw new EventOverMemoryException(size - 1, eventMemoryLimit);
+                                    }
+                                    return size;
+                                }))
                                 .addLast("encoder", PacketEncoder.INSTANCE)
                                 .addLast("inbox", new ChannelInboundHandlerAdapter() {
                                     @Override

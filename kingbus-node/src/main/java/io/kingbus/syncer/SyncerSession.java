@@ -287,7 +287,18 @@ final class SyncerSession {
                 .semiSync(args.semiSync())
                 .heartbeatPeriod(options.heartbeatPeriod())
                 .connectTimeout(options.connectTimeout())
-                .readTimeout(options.readTimeout());
+                .readTimeout(options.readTimeout())
+                .eventMemoryLimit(eventMemoryLimit(Runtime.getRuntime().maxMemory()));
+    }
+
+    /**
+     * The largest event this leader can take in with a heap of {@code maxHeap} bytes: it holds the event once as it
+     * arrives and up to about once more in raft entries (its parts) until they are written and sent, beside the rest
+     * of the node (128 MiB). Measured with a 1000 MiB row: -Xmx3g took it, -Xmx2g ran out of heap; a 100 MiB row
+     * needed ~512 MiB. Above it, the leader would run out of heap, and so would every leader after it.
+     */
+    static long eventMemoryLimit(long maxHeap) {
+        return Math.max(0, (maxHeap - (128L << 20)) / 2);
     }
 
     /** Why the session must end for good, or null: a failure that retrying cannot mend. */
@@ -295,6 +306,12 @@ final class SyncerSession {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof Halt h) {
                 return h.getMessage();
+            }
+            if (c instanceof EventOverMemoryException) {
+                return c.getMessage() + "; the syncer stopped and does not retry: a leader needs about twice an "
+                        + "event's size of heap, plus 128 MiB (this node's maximum heap is "
+                        + Runtime.getRuntime().maxMemory() + " bytes). Give the nodes more (-Xmx in KINGBUS_JAVA_OPTS), "
+                        + "then stop and start the syncer";
             }
             if (c instanceof io.kingbus.raft.EventTooLargeException e) {
                 return e.getMessage() + "; the syncer stopped and does not retry (make the primary's transaction "
