@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,15 +35,7 @@ class ClusterBigEventKillTest extends ClusterTestBase {
                     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-XX:+ExitOnOutOfMemoryError",
                     "-D" + KingbusNode.MAX_RAFT_ENTRY_PROPERTY + "=" + (4 << 20)))).startAll();
             NodeProcess leader = cluster.awaitLeader(LEADER);
-            String body = "{\"syncer_id\": 6201, \"syncer_uuid\": \"" + UUID.randomUUID() + "\", \"mysql_addr\": \""
-                    + primary.host() + ":" + primary.port() + "\", \"mysql_user\": \"root\", \"mysql_password\": \"\","
-                    + " \"semi_sync\": false}";
-            Http.Reply[] r = new Http.Reply[1];
-            cluster.await(() -> "the syncer start on " + leader + " (" + r[0] + ")", LEADER, () -> {
-                r[0] = leader.send("PUT", "/binlog/syncer/start", body);
-                return r[0].ok() || r[0].status() != 503;
-            });
-            assertThat(r[0].ok()).as("start: %s", r[0]).isTrue();
+            startSyncer(leader, 6201, primary);
             String small = GtidSet.parse(primary.gtidExecuted()).toString();
             cluster.await(leader + " stores the first transactions", CONVERGE,
                     () -> small.equals(SyncerLeaderKillTest.executed(leader)));

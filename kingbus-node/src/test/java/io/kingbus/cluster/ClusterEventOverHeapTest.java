@@ -7,7 +7,6 @@ import io.kingbus.testkit.MySqlVersion;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,15 +26,7 @@ class ClusterEventOverHeapTest extends ClusterTestBase {
                     "INSERT INTO big.t VALUES (1, 'small')");
             cluster = ClusterHarness.create(tmp, 1, ClusterHarness.Options.tests()).startAll();
             NodeProcess node = cluster.awaitLeader(LEADER);
-            String body = "{\"syncer_id\": 6301, \"syncer_uuid\": \"" + UUID.randomUUID() + "\", \"mysql_addr\": \""
-                    + primary.host() + ":" + primary.port() + "\", \"mysql_user\": \"root\", \"mysql_password\": \"\","
-                    + " \"semi_sync\": false}";
-            Http.Reply[] r = new Http.Reply[1];
-            cluster.await(() -> "the syncer start (" + r[0] + ")", LEADER, () -> {
-                r[0] = node.send("PUT", "/binlog/syncer/start", body);
-                return r[0].ok() || r[0].status() != 503;
-            });
-            assertThat(r[0].ok()).as("start: %s", r[0]).isTrue();
+            startSyncer(node, 6301, primary);
             String small = GtidSet.parse(primary.gtidExecuted()).toString();
             cluster.await(node + " stores the first transactions", CONVERGE,
                     () -> small.equals(SyncerLeaderKillTest.executed(node)));

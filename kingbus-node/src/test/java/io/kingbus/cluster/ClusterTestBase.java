@@ -1,5 +1,6 @@
 package io.kingbus.cluster;
 
+import io.kingbus.testkit.MySqlServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,6 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Common ground of the multi-process tests: a temp dir kept when a test fails (the node logs are in
@@ -27,6 +31,22 @@ abstract class ClusterTestBase {
             cluster.close();
             System.out.println("cluster logs: " + tmp);
         }
+    }
+
+    /**
+     * Starts the syncer through {@code node} (a follower forwards it) on a real primary as root without a password,
+     * retrying while it answers 503 (the leader's admin URL is not published yet); asserts it was accepted.
+     */
+    void startSyncer(NodeProcess node, int syncerId, MySqlServer primary) throws Exception {
+        String body = "{\"syncer_id\": " + syncerId + ", \"syncer_uuid\": \"" + UUID.randomUUID()
+                + "\", \"mysql_addr\": \"" + primary.host() + ":" + primary.port() + "\", \"mysql_user\": \"root\", "
+                + "\"mysql_password\": \"\", \"semi_sync\": false}";
+        Http.Reply[] r = new Http.Reply[1];
+        cluster.await(() -> "the syncer start through " + node + " (" + r[0] + ")", LEADER, () -> {
+            r[0] = node.send("PUT", "/binlog/syncer/start", body);
+            return r[0].ok() || r[0].status() != 503;
+        });
+        assertThat(r[0].ok()).as("syncer start through %s: %s", node, r[0]).isTrue();
     }
 
     ClusterHarness start(int nodes) throws Exception {

@@ -18,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,15 +39,7 @@ class SyncerLeaderKillTest extends ClusterTestBase {
             start(3);
             NodeProcess leader = cluster.awaitLeader(LEADER);
             NodeProcess follower = cluster.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
-            String body = "{\"syncer_id\": 6101, \"syncer_uuid\": \"" + UUID.randomUUID() + "\", \"mysql_addr\": \""
-                    + primary.host() + ":" + primary.port() + "\", \"mysql_user\": \"root\", \"mysql_password\": \"\","
-                    + " \"semi_sync\": false}";
-            Http.Reply[] r = new Http.Reply[1];
-            cluster.await(() -> "the syncer start through follower " + follower + " (" + r[0] + ")", LEADER, () -> {
-                r[0] = follower.send("PUT", "/binlog/syncer/start", body);
-                return r[0].ok() || r[0].status() != 503; // 503: the leader's admin URL is not published yet
-            });
-            assertThat(r[0].ok()).as("start through follower %s: %s", follower, r[0]).isTrue();
+            startSyncer(follower, 6101, primary);
 
             Workload workload = new Workload(primary);
             Thread writer = new Thread(workload, "workload");
