@@ -61,6 +61,42 @@ class BinlogStoreBigEventTest {
         }
     }
 
+    /** Opens the store at {@code at}, appends the events as raft sends them, closes it. */
+    private static void appendAsRaft(Path at, List<PrimaryStream.StreamEvent> events) throws IOException {
+        try (BinlogStore store = BinlogStore.open(at, FAST)) {
+            appendAsRaft(store, events);
+        }
+    }
+
+    /**
+     * A store in dir/live holding the stream's events so far, copied to dir/snapshot: a crash later leaves the snapshot's
+     * index as it is now beside whatever the live files get. Returns {live, snapshot}.
+     */
+    private Path[] storedAndCopied(PrimaryStream s) throws IOException {
+        Path live = dir.resolve("live");
+        Path snapshot = dir.resolve("snapshot");
+        appendAsRaft(live, s.events());
+        BinlogStoreRecoveryTest.copyDir(live, snapshot);
+        return new Path[] {live, snapshot};
+    }
+
+    /** Reopens the store at {@code at}, asserting that recovery allocated well under the big row's size of heap. */
+    private static BinlogStore reopenWithinHeap(Path at) throws IOException {
+        AtomicReference<BinlogStore> reopened = new AtomicReference<>();
+        long allocated = allocatedBy(() -> reopened.set(BinlogStore.open(at, FAST)));
+        System.out.printf("recovery over a %d MiB event allocated %d bytes of heap%n", BIG_ROW >> 20, allocated);
+        assertThat(allocated).as("heap allocated by recovery").isLessThan(BIG_ROW / 4);
+        return reopened.get();
+    }
+
+    /** The reopened store ends at {@code end} with {@code executed}, its file cut (or kept) to that end. */
+    private static void assertRecoveredTo(BinlogStore store, Path at, String name, long end, GtidSet executed)
+            throws IOException {
+        assertThat(store.lastFile().endPosition()).isEqualTo(end);
+        assertThat(store.executedGtids()).isEqualTo(executed);
+        assertThat(Files.size(binlogFile(at, name))).isEqualTo(end);
+    }
+
     @Test
     void recoveryDropsAnUnfinishedTransactionEndingInABigEventWithoutReadingItWhole() throws IOException {
         PrimaryStream s = new PrimaryStream(SID, ChecksumType.CRC32);
@@ -81,14 +117,8 @@ class BinlogStoreBigEventTest {
             assertThat(written).isEqualTo(s.fileLength(name) - all.get(all.size() - 1).bytes().length);
         }
 
-        AtomicReference<BinlogStore> reopened = new AtomicReference<>();
-        long allocated = allocatedBy(() -> reopened.set(BinlogStore.open(dir, FAST)));
-        try (BinlogStore store = reopened.get()) {
-            System.out.printf("recovery over a %d MiB event allocated %d bytes of heap%n", BIG_ROW >> 20, allocated);
-            assertThat(allocated).as("heap allocated by recovery").isLessThan(BIG_ROW / 4);
-            assertThat(store.lastFile().endPosition()).isEqualTo(committed);
-            assertThat(store.executedGtids()).isEqualTo(executed);
-            assertThat(Files.size(binlogFile(dir, name))).isEqualTo(committed);
+        try (BinlogStore store = reopenWithinHeap(dir)) {
+            assertRecoveredTo(store, dir, name, committed, executed);
         }
     }
 
@@ -98,12 +128,9 @@ class BinlogStoreBigEventTest {
         s.start();
         s.transaction(2, 100);
         String name = s.currentFile();
-        Path snapshot = dir.resolve("snapshot");
-        Path live = dir.resolve("live");
-        try (BinlogStore store = BinlogStore.open(live, FAST)) {
-            appendAsRaft(store, s.events());
-        }
-        BinlogStoreRecoveryTest.copyDir(live, snapshot); // the index as it was before the big transactions
+        Path[] stores = storedAndCopied(s); // the index as it was before the big transactions
+        Path live = stores[0];
+        Path snapshot = stores[1];
         int mark = s.eventCount();
         char[] sql = new char[(int) BinlogStore.MIN_PARTED_EVENT_BYTES + 1000];
         Arrays.fill(sql, ' ');
@@ -117,14 +144,8 @@ class BinlogStoreBigEventTest {
         // Crash after the file was written but before the index recorded the two transactions.
         Files.copy(binlogFile(live, name), binlogFile(snapshot, name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
-        AtomicReference<BinlogStore> reopened = new AtomicReference<>();
-        long allocated = allocatedBy(() -> reopened.set(BinlogStore.open(snapshot, FAST)));
-        try (BinlogStore store = reopened.get()) {
-            System.out.printf("recovery over a %d MiB event allocated %d bytes of heap%n", BIG_ROW >> 20, allocated);
-            assertThat(allocated).as("heap allocated by recovery").isLessThan(BIG_ROW / 4);
-            assertThat(store.lastFile().endPosition()).isEqualTo(end);
-            assertThat(store.executedGtids()).isEqualTo(s.executed());
-            assertThat(Files.size(binlogFile(snapshot, name))).isEqualTo(end);
+        try (BinlogStore store = reopenWithinHeap(snapshot)) {
+            assertRecoveredTo(store, snapshot, name, end, s.executed());
             // The tail continues from the recovered end.
             int next = s.eventCount();
             s.transaction(1, 10);
@@ -142,17 +163,12 @@ class BinlogStoreBigEventTest {
         long committed = s.position();
         GtidSet executed = s.executed();
         String name = s.currentFile();
-        Path snapshot = dir.resolve("snapshot");
-        Path live = dir.resolve("live");
-        try (BinlogStore store = BinlogStore.open(live, FAST)) {
-            appendAsRaft(store, s.events());
-        }
-        BinlogStoreRecoveryTest.copyDir(live, snapshot);
+        Path[] stores = storedAndCopied(s);
+        Path live = stores[0];
+        Path snapshot = stores[1];
         int mark = s.eventCount();
         s.transaction(1, 1 << 20);
-        try (BinlogStore store = BinlogStore.open(live, FAST)) {
-            appendAsRaft(store, s.eventsFrom(mark));
-        }
+        appendAsRaft(live, s.eventsFrom(mark));
         byte[] file = Files.readAllBytes(binlogFile(live, name));
         long rowsAt = -1;
         for (PrimaryStream.StreamEvent e : s.eventsFrom(mark)) {
@@ -163,9 +179,7 @@ class BinlogStoreBigEventTest {
         file[(int) rowsAt + 500_000] ^= 1; // inside the big WRITE_ROWS, which recovery checks streaming
         Files.write(binlogFile(snapshot, name), file);
         try (BinlogStore store = BinlogStore.open(snapshot, FAST)) {
-            assertThat(store.lastFile().endPosition()).isEqualTo(committed);
-            assertThat(store.executedGtids()).isEqualTo(executed);
-            assertThat(Files.size(binlogFile(snapshot, name))).isEqualTo(committed);
+            assertRecoveredTo(store, snapshot, name, committed, executed);
         }
     }
 
