@@ -19,9 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A binlog event bigger than the largest raft entry (64 MiB, MySQL 8.0's default max_allowed_packet) goes through
- * raft in parts: a real 8.0.15 primary writes a ~100 MiB row, the leader is stopped between its parts, another
- * ~100 MiB row follows; the three nodes end with files byte-identical to the primary's, and a real replica of a
- * follower's binlog server gets the rows.
+ * raft in parts: a real 8.0.15 primary writes a ~100 MiB row, the leader is stopped once it has applied its first
+ * part (usually before the last one: the log says which; {@code ClusterBigEventKillTest} asserts the kill between
+ * parts with smaller entries), another ~100 MiB row follows; the three nodes end with files byte-identical to the
+ * primary's, and a real replica of a follower's binlog server gets the rows.
  *
  * <p>The row is in a MyISAM table: InnoDB would need a redo log over ten times the row (MySQL's BLOB limit).
  */
