@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /**
  * Syncer catch-up: a backlog of small transactions on a real MySQL 8.0.15 primary, pulled by a native MySQL 8.0.15
@@ -24,8 +25,11 @@ import java.util.UUID;
  * from the same primary and the same backlog in the same run: by default a 1-node cluster (one copy, like the native
  * replica) and a 3-node cluster (three copies on this machine's cores).
  *
- * <p>All first pull three warm-up backlogs of the measured size (JIT, caches; {@code -Dbench.warmup-rounds}) and
- * stop; then each round the measured backlog is written on the primary, and each puller is restarted in turn and
+ * <p>All first pull 30 warm-up backlogs of the measured size ({@code -Dbench.warmup-rounds}) and stop, one table row
+ * per warm-up round: fresh node JVMs take about that long (3 million transactions) to reach the speed of a node that
+ * has been running for a while, mostly JIT compilation (C2) of the Ratis, gRPC and Netty code. The warm-up table is
+ * what a freshly started cluster does, the measured rounds what a running one does. Then each round the measured
+ * backlog is written on the primary, and each puller is restarted in turn and
  * timed until it has everything: kingbus until the leader's store (committed by a raft majority) and then every
  * node's store has the backlog's GTIDs; the replica until its Retrieved_Gtid_Set covers them (relay log written, not
  * applied). Odd rounds go in the listed order, even rounds in the reverse order. MB/s counts the primary's binlog
@@ -40,7 +44,8 @@ import java.util.UUID;
  * counted and dropped): the part of the syncer's time that is not raft. Node JVM options can be added to every
  * cluster with the environment variable {@code SYNCER_BENCH_NODE_ARGS} (e.g. {@code -Dkingbus.syncer.window=16});
  * {@code SYNCER_BENCH_AB_ARGS} adds one more cluster of the largest size whose nodes also get those options (its rows
- * are marked B), for an A/B comparison in the same run.
+ * are marked B), for an A/B comparison in the same run; {@code SYNCER_BENCH_PRIMARY_ARGS} adds mysqld options to the
+ * primary (e.g. {@code --max-binlog-size=64M}, so that the backlogs land in smaller binlog files).
  *
  * <p>Before each round and after each puller the bench waits (up to 5 s) until all the processes are nearly idle, so
  * that one puller's trailing work does not slow the next. The CPU column is what the pullers' processes used
@@ -75,8 +80,13 @@ public final class SyncerBench {
         List<ClusterHarness> harnesses = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         // the backlog is written fast (no fsync per commit); how fast it is read does not depend on that
+        List<String> primaryArgs = new ArrayList<>(List.of("--sync-binlog=0", "--innodb-flush-log-at-trx-commit=0"));
+        String extraPrimary = System.getenv().getOrDefault("SYNCER_BENCH_PRIMARY_ARGS", "").strip();
+        if (!extraPrimary.isEmpty()) {
+            primaryArgs.addAll(List.of(extraPrimary.split("\\s+")));
+        }
         try (MySqlServer primary = MySqlServer.builder(MySqlVersion.V8_0)
-                .extraArgs("--sync-binlog=0", "--innodb-flush-log-at-trx-commit=0").start();
+                .extraArgs(primaryArgs.toArray(String[]::new)).start();
              MySqlServer replica = MySqlServer.start(MySqlVersion.V8_0)) {
             for (int size : sizes) {
                 harnesses.add(ClusterHarness.create(root.resolve("c" + harnesses.size()), size, options(List.of())));
@@ -112,8 +122,9 @@ public final class SyncerBench {
     private static List<String> jvmArgs() {
         List<String> args = new ArrayList<>(List.of("-Xms512m", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError"));
         if (Runtime.getRuntime().availableProcessors() <= 2) {
-            // as KingbusMain sets for itself (explicit here, so an A/B can override it): with 1-2 CPUs the common pool's parallelism would be 1, and CompletableFuture's async
-            // stages (Ratis) would then start a thread per task
+            // as KingbusMain sets for itself (explicit here, so an A/B can override it): with 1-2 CPUs the common
+            // pool's parallelism would be 1, and CompletableFuture's async stages (Ratis) would then start a thread
+            // per task
             args.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=2");
         }
         String extra = System.getenv().getOrDefault("SYNCER_BENCH_NODE_ARGS", "").strip();
@@ -149,22 +160,41 @@ public final class SyncerBench {
         replica.execute("CHANGE MASTER TO MASTER_HOST='" + primary.host() + "', MASTER_PORT=" + primary.port()
                 + ", MASTER_USER='root', MASTER_PASSWORD='', MASTER_AUTO_POSITION=1, GET_MASTER_PUBLIC_KEY=1");
 
-        // warm-up: all pull backlogs of the measured size a few times, then stop. The node JVMs are fresh: without
-        // this their JIT compilers (C2) still take ~1 s of CPU per node during the first measured round, which a
-        // long-running node does not pay.
+        // warm-up: all pull backlogs of the measured size many times, then stop. The node JVMs are fresh: a 3-node
+        // cluster needs ~5x the native replica's time for the first backlog and gets within ~20% of it only after
+        // ~25 (JIT compilation of per-entry code that runs a few hundred times per backlog), which a long-running
+        // node does not pay.
         long next = 1;
         int warm = Math.max(20_000, transactions);
-        int warmRounds = Integer.getInteger("bench.warmup-rounds", 3);
+        int warmRounds = Integer.getInteger("bench.warmup-rounds", 30);
+        List<String> warmColumns = new ArrayList<>(List.of("warm-up round", "native s", "native CPU s"));
+        for (Cluster c : clusters) {
+            warmColumns.addAll(List.of(c.label + " s", c.label + " CPU s", c.label + " JIT CPU s"));
+        }
+        Table warmTable = new Table(warmColumns.toArray(String[]::new));
         for (int w = 1; w <= warmRounds; w++) {
             System.out.printf("warm-up %d/%d: backlog of %,d transactions...%n", w, warmRounds, warm);
+            rotate(primary);
             beforeSet = GtidSet.parse(primary.gtidExecuted());
             generate(primary, next, warm, rowBytes);
             next += warm;
+            List<Object> row = new ArrayList<>(List.of(w, "", ""));
             for (Cluster c : clusters) {
-                kingbus(c, primary);
+                double[] k = kingbus(c, primary);
+                row.addAll(List.of(String.format("%.2f", k[0]), String.format("%.2f", k[2]),
+                        String.format("%.2f", k[5])));
             }
-            nativeIo(replica, primary);
+            double n = nativeIo(replica, primary);
+            row.set(1, String.format("%.2f", n));
+            row.set(2, String.format("%.2f", replicaCpu));
+            warmTable.row(row.toArray());
             dumpOnly(primary, 0);
+        }
+        if (warmRounds > 0) {
+            System.out.println();
+            System.out.println("Warm-up rounds (fresh node JVMs; the measured rounds follow them):");
+            warmTable.print();
+            System.out.println();
         }
 
         Table t = new Table("round", "puller", "order", "trx", "MB", "seconds", "trx/s", "MB/s", "all nodes s",
@@ -179,6 +209,7 @@ public final class SyncerBench {
         long bytes = 0;
         jfr("start");
         for (int round = 1; round <= rounds; round++) {
+            rotate(primary);
             long before = binlogBytes(primary);
             beforeSet = GtidSet.parse(primary.gtidExecuted());
             long t0 = System.nanoTime();
@@ -331,6 +362,17 @@ public final class SyncerBench {
         return (System.nanoTime() - t0) / 1e9;
     }
 
+    /**
+     * Starts a new binlog file on the primary before a backlog, so that every puller's GTID dump starts at a file
+     * boundary. Otherwise MySQL's dump thread reads and skips the current file from its start up to the backlog on
+     * each reconnect, for the native replica and the syncer alike: a cost that grows with the file (measured: the
+     * dump of one backlog went from 0.3 s to 0.9 s as the file grew to 1 GB, and back to 0.15 s after the rotation)
+     * and that would be the primary's, not the pullers'.
+     */
+    private static void rotate(MySqlServer primary) {
+        primary.execute("FLUSH BINARY LOGS");
+    }
+
     /** Autocommit INSERTs of one row each, from a stored procedure (no round trip per transaction). */
     private static void generate(MySqlServer primary, long first, int n, int rowBytes) {
         primary.execute("CALL b.gen(" + first + ", " + n + ", " + rowBytes + ")");
@@ -360,10 +402,10 @@ public final class SyncerBench {
         if (!r.ok()) {
             throw new IllegalStateException("syncer start: " + r);
         }
-        cluster.await("the leader's store to have the backlog", TIMEOUT, () -> has(leader, want));
+        poll(leader + "'s store to have the backlog", () -> has(leader, want));
         double leaderSeconds = (System.nanoTime() - t0) / 1e9;
         for (NodeProcess n : cluster.nodes()) {
-            cluster.await(n + " to have the backlog", TIMEOUT, () -> has(n, want));
+            poll(n + " to have the backlog", () -> has(n, want));
         }
         double allSeconds = (System.nanoTime() - t0) / 1e9;
         double cpu = nodesCpuSeconds(cluster) - cpu0;
@@ -421,6 +463,20 @@ public final class SyncerBench {
             }
         }
         return total;
+    }
+
+    /**
+     * Waits until {@code done} holds, checking every 5 ms as {@link #nativeIo} checks the replica (the harness's
+     * 100 ms would add up to 0.1 s to a kingbus time of about a second).
+     */
+    private static void poll(String what, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
     }
 
     private static boolean has(NodeProcess n, GtidSet want) {
