@@ -2,6 +2,9 @@ package io.kingbus.store;
 
 import io.kingbus.gtid.Gtid;
 import io.kingbus.gtid.GtidSet;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.ConfigOptions;
+import org.rocksdb.DBOptions;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -20,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.UUID;
 
 /**
@@ -58,7 +62,7 @@ final class StoreIndex implements AutoCloseable {
     }
 
     StoreIndex(Path dir) {
-        options = new Options().setCreateIfMissing(true).setKeepLogFileNum(3).setMaxTotalWalSize(64L << 20);
+        options = options().setCreateIfMissing(true).setKeepLogFileNum(3).setMaxTotalWalSize(64L << 20);
         syncWrite = new WriteOptions().setSync(true);
         plainWrite = new WriteOptions();
         try {
@@ -66,6 +70,24 @@ final class StoreIndex implements AutoCloseable {
         } catch (RocksDBException e) {
             options.close();
             throw new StoreException("cannot open the index at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * RocksDB's defaults, except that memtable inserts start from where the last key of the same kind (first byte)
+     * went: T and G keys arrive in ascending order, and without the hint every insert searches the skip list from
+     * its top (measured: half of the index's write CPU). Only settable by name in RocksJava.
+     */
+    private static Options options() {
+        Properties hinted = new Properties();
+        hinted.setProperty("memtable_insert_with_hint_prefix_extractor", "rocksdb.FixedPrefix.1");
+        try (ConfigOptions config = new ConfigOptions();
+             DBOptions db = new DBOptions();
+             ColumnFamilyOptions cf = ColumnFamilyOptions.getColumnFamilyOptionsFromProps(config, hinted)) {
+            if (cf == null) {
+                throw new StoreException("RocksDB does not know memtable_insert_with_hint_prefix_extractor");
+            }
+            return new Options(db, cf);
         }
     }
 
