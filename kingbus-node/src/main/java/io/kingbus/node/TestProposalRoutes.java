@@ -9,6 +9,7 @@ import io.kingbus.binlog.BinlogEvent;
 import io.kingbus.binlog.ChecksumType;
 import io.kingbus.binlog.EventType;
 import io.kingbus.binlog.RotateEvent;
+import io.kingbus.gtid.GtidSet;
 import io.kingbus.raft.Member;
 import io.kingbus.raft.NotLeaderException;
 import io.kingbus.raft.ProposalRejectedException;
@@ -33,6 +34,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -50,8 +52,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *      413 an event larger than the largest binlog event (1 GiB; one over a raft entry goes in parts)
  *      421 this node is a follower (the message names the leader); 503 no leader, or the leader is not ready
  *      504 not committed in time
- * GET  /internal/test/store    {"executed", "lastFile", "lastEnd", "files": [{"name", "end"}], "role",
- *                               "commitIndex", "appliedIndex"}: this node's store as applied now
+ * GET  /internal/test/store[?waitFor=GTID_SET[&amp;timeoutMs=N]]
+ *      {"executed", "lastFile", "lastEnd", "files": [{"name", "end"}], "role", "commitIndex", "appliedIndex"}: this
+ *      node's store as applied now; with waitFor, once the executed set contains GTID_SET or after timeoutMs (default
+ *      30,000), whichever is first (the caller compares); 400 a malformed GTID set or timeout
  * </pre>
  *
  * Without {@code entryBytes} the whole body is read and handed to {@link RaftNode#proposeEvents} in one call (the
@@ -88,6 +92,21 @@ public final class TestProposalRoutes {
 
     private static void store(Context ctx, RaftNode raft) {
         BinlogStore store = raft.store();
+        String waitFor = ctx.queryParam("waitFor");
+        if (waitFor != null) {
+            try {
+                GtidSet want;
+                try {
+                    want = GtidSet.parse(waitFor);
+                } catch (IllegalArgumentException e) {
+                    throw new Failure(400, "waitFor is not a GTID set: " + oneLine(e.getMessage()));
+                }
+                awaitExecuted(store, want, intParam(ctx, "timeoutMs", 30_000, 0, 600_000));
+            } catch (Failure f) {
+                Envelope.fail(ctx, f.status, f.getMessage());
+                return;
+            }
+        }
         ObjectNode data = Envelope.object();
         data.put("executed", store.executedGtids().toString());
         BinlogFileInfo last = store.lastFile();
@@ -102,6 +121,26 @@ public final class TestProposalRoutes {
         data.put("commitIndex", s.commitIndex());
         data.put("appliedIndex", s.appliedIndex());
         Envelope.ok(ctx, data);
+    }
+
+    /**
+     * Returns once the store's executed set contains {@code want} or after {@code timeoutMs}: woken by the store's
+     * commit listener, so a benchmark learns the moment the store has a backlog without polling the node (a poll
+     * every few ms through the HTTP server cost the node as much CPU as a tenth of what it measured).
+     */
+    private static void awaitExecuted(BinlogStore store, GtidSet want, long timeoutMs) {
+        Thread waiter = Thread.currentThread();
+        Runnable wake = () -> LockSupport.unpark(waiter);
+        store.addCommitListener(wake);
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            long left;
+            while (!store.executedGtids().containsAll(want) && (left = deadline - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+        } finally {
+            store.removeCommitListener(wake);
+        }
     }
 
     // ------------------------------------------------------------------ POST /internal/test/propose

@@ -1,9 +1,12 @@
 package io.kingbus.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kingbus.gtid.GtidSet;
 import io.kingbus.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -113,6 +116,19 @@ class ClusterApiErrorsTest extends ClusterTestBase {
         Primary p = new Primary(java.util.UUID.randomUUID());
         propose(batch(p, Primary::start));
         propose(batch(p, s -> s.transaction(2, 100)));
-        cluster.awaitStoresEqual(p, List.of(leader, f1), CONVERGE);
+        cluster.awaitStoresEqual(p, List.of(leader, f1), CONVERGE); // waits through GET /internal/test/store?waitFor=
+
+        // that wait's own errors: a malformed set is refused; a set the store lacks is answered after the timeout
+        assertFails(leader.get("/internal/test/store?waitFor=nonsense"), 400, "not a GTID set");
+        GtidSet lacking = GtidSet.parse(p.executed().toString().split(":")[0] + ":1-1000000");
+        long asked = System.nanoTime();
+        Http.Reply late = leader.get("/internal/test/store?waitFor="
+                + URLEncoder.encode(lacking.toString(), StandardCharsets.UTF_8) + "&timeoutMs=300");
+        assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("answered after the timeout")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        assertThat(late.status()).as("%s", late).isEqualTo(200);
+        assertThat(GtidSet.parse(late.data().path("executed").asText()).containsAll(lacking)).isFalse();
+        assertThat(leader.awaitExecuted(lacking, Duration.ofMillis(200))).isFalse();
+        assertThat(leader.awaitExecuted(p.executed(), Duration.ofSeconds(5))).isTrue();
     }
 }

@@ -7,6 +7,7 @@ import io.kingbus.binlog.EventType;
 import io.kingbus.binlog.GtidEvent;
 import io.kingbus.binlog.PositionedEvent;
 import io.kingbus.gtid.Gtid;
+import io.kingbus.gtid.GtidSet;
 import io.kingbus.node.NodeConfig;
 import io.kingbus.testkit.FreePorts;
 
@@ -533,10 +534,15 @@ public final class ClusterHarness implements AutoCloseable {
     public void awaitStoresEqual(Primary primary, Collection<NodeProcess> on, Duration timeout)
             throws InterruptedException, IOException {
         Map<String, Long> expected = primary.expectedEnds();
-        String executed = primary.executed().toString();
+        GtidSet executedSet = primary.executed();
+        String executed = executedSet.toString();
         for (NodeProcess n : on) {
+            long t0 = System.nanoTime();
+            n.awaitExecuted(executedSet, timeout); // woken by the node; the check below says what differs, if anything
+            Duration left = timeout.minusNanos(System.nanoTime() - t0);
             await(n + "'s store equal to the primary's " + expected.size() + " files (last "
-                    + primary.currentFile() + ":" + primary.position() + ")", timeout, () -> {
+                    + primary.currentFile() + ":" + primary.position() + ")",
+                    left.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : left, () -> {
                 Map<String, Long> ends = storeEnds(n);
                 return expected.equals(ends) && executed.equals(n.storeOrNull().path("executed").asText());
             });

@@ -2,9 +2,11 @@ package io.kingbus.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kingbus.admin.HttpUrl;
+import io.kingbus.gtid.GtidSet;
 import io.kingbus.node.NodeConfig;
 
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,6 +190,38 @@ public final class NodeProcess {
 
     public Http.Reply send(String method, String path, String jsonBody) throws IOException, InterruptedException {
         return Http.json(method, adminUrl, path, jsonBody, Duration.ofSeconds(40));
+    }
+
+    /**
+     * Waits until this node's store has every GTID of {@code want}: true once it has, false after {@code timeout}.
+     * The node does the waiting (GET /internal/test/store?waitFor=), so that waiting costs it no polls; a node that
+     * does not answer (restarting) is asked again until the timeout.
+     */
+    public boolean awaitExecuted(GtidSet want, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String path = "/internal/test/store?waitFor=" + URLEncoder.encode(want.toString(), StandardCharsets.UTF_8)
+                + "&timeoutMs=";
+        while (true) {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (leftMs <= 0) {
+                return false;
+            }
+            long askMs = Math.min(leftMs, 600_000);
+            try {
+                Http.Reply r = Http.get(adminUrl, path + askMs, Duration.ofMillis(askMs).plusSeconds(10));
+                if (r.status() == 400) {
+                    throw new IllegalArgumentException("GET /internal/test/store?waitFor=: " + r.message());
+                }
+                if (r.ok() && GtidSet.parse(r.data().path("executed").asText()).containsAll(want)) {
+                    return true;
+                }
+                if (!r.ok()) {
+                    Thread.sleep(100);
+                }
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
     }
 
     /** GET /cluster's data, or null when the node does not answer. */
