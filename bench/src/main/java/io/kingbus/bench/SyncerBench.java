@@ -473,7 +473,6 @@ public final class SyncerBench {
         }
     }
 
-
     /** START SLAVE IO_THREAD, waits until Retrieved_Gtid_Set covers the primary's executed set, stops it. */
     private double nativeIo(MySqlServer replica, MySqlServer primary) throws InterruptedException {
         GtidSet want = GtidSet.parse(primary.gtidExecuted());

@@ -113,14 +113,15 @@ class ClusterApiErrorsTest extends ClusterTestBase {
         System.out.println("quorum-losing removal refused: " + refused.message());
         assertThat(ClusterHarness.names(leader.clusterOrNull())).containsExactly("n1", "n2", "n3");
         // and the two live nodes still commit
-        Primary p = new Primary(java.util.UUID.randomUUID());
+        java.util.UUID source = java.util.UUID.randomUUID();
+        Primary p = new Primary(source);
         propose(batch(p, Primary::start));
         propose(batch(p, s -> s.transaction(2, 100)));
         cluster.awaitStoresEqual(p, List.of(leader, f1), CONVERGE); // waits through GET /internal/test/store?waitFor=
 
         // that wait's own errors: a malformed set is refused; a set the store lacks is answered after the timeout
         assertFails(leader.get("/internal/test/store?waitFor=nonsense"), 400, "not a GTID set");
-        GtidSet lacking = GtidSet.parse(p.executed().toString().split(":")[0] + ":1-1000000");
+        GtidSet lacking = GtidSet.parse(source + ":1-1000000");
         long asked = System.nanoTime();
         Http.Reply late = leader.get("/internal/test/store?waitFor="
                 + URLEncoder.encode(lacking.toString(), StandardCharsets.UTF_8) + "&timeoutMs=300");
