@@ -138,7 +138,7 @@ public final class TestProposalRoutes {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
             long left;
             while (!store.executedGtids().containsAll(want) && (left = deadline - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+                LockSupport.parkNanos(left); // every batch the store publishes (catch-up too) unparks it
             }
         } finally {
             store.removeCommitListener(wake);

@@ -5,8 +5,6 @@ import io.kingbus.gtid.GtidSet;
 import io.kingbus.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -123,8 +121,7 @@ class ClusterApiErrorsTest extends ClusterTestBase {
         assertFails(leader.get("/internal/test/store?waitFor=nonsense"), 400, "not a GTID set");
         GtidSet lacking = GtidSet.parse(source + ":1-1000000");
         long asked = System.nanoTime();
-        Http.Reply late = leader.get("/internal/test/store?waitFor="
-                + URLEncoder.encode(lacking.toString(), StandardCharsets.UTF_8) + "&timeoutMs=300");
+        Http.Reply late = leader.storeWaitingFor(lacking, 300);
         assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("answered after the timeout")
                 .isGreaterThanOrEqualTo(Duration.ofMillis(300));
         assertThat(late.status()).as("%s", late).isEqualTo(200);

@@ -199,16 +199,13 @@ public final class NodeProcess {
      */
     public boolean awaitExecuted(GtidSet want, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        String path = "/internal/test/store?waitFor=" + URLEncoder.encode(want.toString(), StandardCharsets.UTF_8)
-                + "&timeoutMs=";
         while (true) {
             long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (leftMs <= 0) {
                 return false;
             }
-            long askMs = Math.min(leftMs, 600_000);
             try {
-                Http.Reply r = Http.get(adminUrl, path + askMs, Duration.ofMillis(askMs).plusSeconds(10));
+                Http.Reply r = storeWaitingFor(want, Math.min(leftMs, 600_000));
                 if (r.status() == 400) {
                     throw new IllegalArgumentException("GET /internal/test/store?waitFor=: " + r.message());
                 }
@@ -222,6 +219,12 @@ public final class NodeProcess {
                 Thread.sleep(100);
             }
         }
+    }
+
+    /** GET /internal/test/store?waitFor=: answered once the store has {@code want}, or after {@code timeoutMs}. */
+    public Http.Reply storeWaitingFor(GtidSet want, long timeoutMs) throws IOException, InterruptedException {
+        return Http.get(adminUrl, "/internal/test/store?waitFor=" + URLEncoder.encode(want.toString(),
+                StandardCharsets.UTF_8) + "&timeoutMs=" + timeoutMs, Duration.ofMillis(timeoutMs).plusSeconds(10));
     }
 
     /** GET /cluster's data, or null when the node does not answer. */
