@@ -40,7 +40,7 @@ public final class BigEventBench {
                 "bigevent-bench");
         ClusterHarness.Options options = ClusterHarness.Options.tests()
                 .withTimings(Duration.ofMillis(500), Duration.ofSeconds(2))
-                .withJvmArgs(List.of("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError"));
+                .withJvmArgs(NodeJvmOptions.of(List.of("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError"), null));
         try (MySqlServer primary = MySqlServer.builder(MySqlVersion.V8_0)
                 .extraArgs("--max-allowed-packet=1G", "--sync-binlog=0").start();
              ClusterHarness cluster = ClusterHarness.create(root, 3, options)) {

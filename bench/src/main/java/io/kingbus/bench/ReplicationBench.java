@@ -47,7 +47,7 @@ public final class ReplicationBench {
                 "replication-bench");
         ClusterHarness.Options options = ClusterHarness.Options.tests()
                 .withTimings(Duration.ofMillis(500), Duration.ofSeconds(2))
-                .withJvmArgs(List.of("-Xms512m", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError"));
+                .withJvmArgs(NodeJvmOptions.of(NodeJvmOptions.HEAP_1G, null));
         try (ClusterHarness cluster = ClusterHarness.create(root, 3, options)) {
             new ReplicationBench(windowBytes).run(cluster, transactions, entrySizes);
         } finally {

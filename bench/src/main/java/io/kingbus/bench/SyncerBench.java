@@ -114,22 +114,11 @@ public final class SyncerBench {
     }
 
     /**
-     * The node JVMs' options: those bin/kingbus gives a node on this machine, and a heap; env
-     * {@code SYNCER_BENCH_NODE_ARGS="-Dkingbus.syncer.window=16 ..."} adds some (a later -D wins).
+     * The node JVMs' options: those bin/kingbus gives a node, and a heap; env
+     * {@code SYNCER_BENCH_NODE_ARGS="-Dkingbus.syncer.window=16 ..."} adds some (a later option wins).
      */
     private static List<String> jvmArgs() {
-        List<String> args = new ArrayList<>(List.of("-Xms512m", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError"));
-        if (Runtime.getRuntime().availableProcessors() <= 2) {
-            // as KingbusMain sets for itself (explicit here, so an A/B can override it): with 1-2 CPUs the common
-            // pool's parallelism would be 1, and CompletableFuture's async stages (Ratis) would then start a thread
-            // per task
-            args.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=2");
-        }
-        String extra = System.getenv().getOrDefault("SYNCER_BENCH_NODE_ARGS", "").strip();
-        if (!extra.isEmpty()) {
-            args.addAll(List.of(extra.split("\\s+")));
-        }
-        return args;
+        return NodeJvmOptions.of(NodeJvmOptions.HEAP_1G, "SYNCER_BENCH_NODE_ARGS");
     }
 
     private final List<Cluster> clusters = new ArrayList<>();
@@ -503,12 +492,20 @@ public final class SyncerBench {
     private double replicaCpu0;
 
     /**
-     * Waits (up to 5 s) until the primary, the replica and every node JVM together use less than 10% of a core over
-     * 300 ms: a puller's trailing work (RocksDB flushes, GC, the primary's page cleaner) should neither slow the next
-     * puller nor go uncounted. Returns the seconds waited.
+     * Writes out the page cache's dirty pages ({@code sync}), then waits (up to 5 s) until the primary, the replica and
+     * every node JVM together use less than 10% of a core over 300 ms: a puller's trailing work (RocksDB flushes, GC,
+     * the primary's page cleaner, the data it left unwritten in the page cache) should neither slow the next puller
+     * nor go uncounted: without the {@code sync}, what the one before had written was still going to disk (kernel
+     * flusher threads, counted in nobody's CPU) while the next one ran and fsynced (kingbus at every raft log flush).
+     * Returns the seconds waited.
      */
     private double settle(MySqlServer primary, MySqlServer replica) throws InterruptedException {
         long t0 = System.nanoTime();
+        try {
+            new ProcessBuilder("sync").inheritIO().start().waitFor();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("sync", e);
+        }
         double last = allCpuSeconds(primary, replica);
         while (System.nanoTime() - t0 < 5_000_000_000L) {
             Thread.sleep(300);
