@@ -121,12 +121,19 @@ public final class FanOutReaders {
         private final Path passwordFile;
         private long bytes;
 
-        /** {@code nice} 0 runs the readers at the bench's own priority. */
-        Process(String host, int port, String user, String password, int count, int nice) throws IOException {
+        /**
+         * {@code nice} 0 runs the readers at the bench's own priority; {@code cpus} (a taskset CPU list, or null)
+         * confines them to those CPUs.
+         */
+        Process(String host, int port, String user, String password, int count, int nice, String cpus)
+                throws IOException {
             passwordFile = Files.createTempFile("fanout", ".pw");
             Files.writeString(passwordFile, password);
             String java = ProcessHandle.current().info().command().orElse("java");
             List<String> cmd = new ArrayList<>();
+            if (cpus != null) {
+                cmd.addAll(List.of("taskset", "-c", cpus));
+            }
             if (nice != 0) {
                 cmd.addAll(List.of("nice", "-n", Integer.toString(nice)));
             }

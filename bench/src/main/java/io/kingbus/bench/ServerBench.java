@@ -1,6 +1,5 @@
 package io.kingbus.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.kingbus.cluster.ClusterHarness;
 import io.kingbus.cluster.Http;
 import io.kingbus.cluster.NodeProcess;
@@ -36,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (START SLAVE until gtid_executed covers it: what an operator sees). Before every run the replica goes back to its
  * warm-up state (relay log reset, backlog rows deleted without binlogging, gtid_executed reset to the warm-up set,
  * InnoDB's purge of those rows finished). The source's CPU time during each run is read from
- * {@code /proc/<pid>/stat}: the node JVM's or mysqld's; for the node, its idle rate (measured over 3 s before) times
- * the run's length is subtracted to show what serving cost.
+ * {@code /proc/<pid>/stat}: the node JVM's or mysqld's; for the node, its idle rate (the least of three seconds,
+ * 3 s after the ingest) times the run's length is subtracted to show what serving cost.
  *
  * <p>(b) Node memory per client: the serving node's RSS ({@code /proc/<pid>/status} VmRSS) before the readers and its
  * peak while they read, the direct memory held in its Netty buffers (its {@code kingbus_netty_direct_pinned_bytes},
@@ -54,7 +53,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code SERVER_BENCH_JFR=/path/file.jfr} the serving node is recorded (JFR, profile settings) while the replica's IO
  * thread catches up from it (and, into {@code file-fanout.jfr}, while the readers catch up);
  * {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead; {@code SERVER_BENCH_READERS_NICE=0}
- * runs the binlog clients at the bench's own priority (default 19).
+ * runs the binlog clients at the bench's own priority (default 19); {@code SERVER_BENCH_SPLIT=1} runs (b) with the
+ * serving node and its readers on half of the CPUs and the rest on the other half, as on two hosts.
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -69,6 +69,8 @@ public final class ServerBench {
     private NodeProcess serving;
     private int servingPort;
     private long nextId = 1;
+    /** (b) with the serving node and its readers on CPUs of their own ({@link #placeApart}). */
+    private final boolean split = "1".equals(System.getenv("SERVER_BENCH_SPLIT"));
 
     private ServerBench(MySqlServer primary, MySqlServer replica, ClusterHarness cluster, int rowBytes) {
         this.primary = primary;
@@ -104,16 +106,11 @@ public final class ServerBench {
     }
 
     /**
-     * The node JVMs' options; env {@code SERVER_BENCH_NODE_ARGS} adds some (e.g.
-     * {@code -XX:StartFlightRecording=filename=/tmp/node.jfr} to profile the serving node).
+     * The node JVMs' options (those bin/kingbus gives a node, and a heap); env {@code SERVER_BENCH_NODE_ARGS} adds
+     * some (e.g. {@code -XX:StartFlightRecording=filename=/tmp/node.jfr} to profile the serving node).
      */
     private static List<String> nodeJvmArgs() {
-        List<String> args = new ArrayList<>(List.of("-Xms512m", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError"));
-        String extra = System.getenv().getOrDefault("SERVER_BENCH_NODE_ARGS", "").strip();
-        if (!extra.isEmpty()) {
-            args.addAll(List.of(extra.split("\\s+")));
-        }
-        return args;
+        return NodeJvmOptions.of(NodeJvmOptions.HEAP_1G, "SERVER_BENCH_NODE_ARGS");
     }
 
     private void run(int transactions, int readers, int rounds) throws Exception {
@@ -159,9 +156,14 @@ public final class ServerBench {
         String target = primary.gtidExecuted();
         System.out.printf("backlog: %,d transactions, %.1f MB of binlog; the syncer, tailing, had it on a raft "
                 + "majority %.2f s after the writes ended%n", transactions, bytes / 1e6, ingest[0]);
-        double idle0 = cpuSeconds(serving.pid());
+        // after a pause, the least of three seconds: right after an ingest the node's JIT is still compiling
         Thread.sleep(3000);
-        double idlePerSecond = (cpuSeconds(serving.pid()) - idle0) / 3;
+        double idlePerSecond = Double.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            double idle0 = cpuSeconds(serving.pid());
+            Thread.sleep(1000);
+            idlePerSecond = Math.min(idlePerSecond, cpuSeconds(serving.pid()) - idle0);
+        }
         System.out.printf("the serving node uses %.3f CPU s per s while idle (raft heartbeats, housekeeping)%n",
                 idlePerSecond);
         // IO thread alone: rounds alternating which source goes first; then IO + SQL twice from each
@@ -197,12 +199,15 @@ public final class ServerBench {
                 a.row(source, ioOnly ? "IO thread (relay log)" : "IO + SQL (gtid_executed)", runs.size(),
                         each, Table.f0(transactions / best),
                         Table.f1(bytes / best / 1e6), String.format("%.2f", cpu),
-                        fromKingbus ? String.format("%.2f", cpu - idlePerSecond * seconds) : "all");
+                        !fromKingbus ? "all" : ioOnly ? String.format("%.2f", cpu - idlePerSecond * seconds)
+                                // serving is ~1 s of a ~10 s run: the idle estimate would be most of the figure
+                                : "-");
             }
         }
         resetTo(warmSet, warmLastId);
 
         // (b) fan-out while the syncer ingests a second backlog, against the same ingest without readers
+        String readersCpus = split ? placeApart(leader) : null;
         int second = Math.max(20_000, transactions / 2);
         long secondBefore = binlogBytes();
         stopSyncer();
@@ -239,7 +244,7 @@ public final class ServerBench {
         }
         double nodeCpu0 = cpuSeconds(serving.pid());
         long t0 = System.nanoTime();
-        FanOutReaders.Process fan = startReaders(readers);
+        FanOutReaders.Process fan = startReaders(readers, readersCpus);
         fan.awaitReading();
         double[] loaded = ingest();
         fan.awaitDone(totalTrx);
@@ -270,8 +275,8 @@ public final class ServerBench {
         System.out.println("(a) one replica catching up the backlog, load " + load());
         a.print();
         System.out.println();
-        System.out.printf("(b) %d binlog clients reading the whole binlog (%.1f MB, %,d transactions each) from %s%n",
-                readers, total / 1e6, totalTrx, serving.name);
+        System.out.printf("(b) %d binlog clients reading the whole binlog (%.1f MB, %,d transactions each) from %s%s%n",
+                readers, total / 1e6, totalTrx, serving.name, split ? " (placed apart: " + readersCpus + ")" : "");
         Table b = new Table("measure", "value");
         b.row("aggregate read", String.format("%.1f MB in %.2f s = %.1f MB/s", fanBytes / 1e6, fanSeconds,
                 fanBytes / fanSeconds / 1e6));
@@ -366,10 +371,10 @@ public final class ServerBench {
         NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
         long t0 = System.nanoTime();
         check(leader.send("PUT", "/binlog/syncer/start", syncerBody), "syncer start");
-        cluster.await("the leader's store to have the backlog", TIMEOUT, () -> has(leader, want));
+        awaitBacklog(leader, want);
         double leaderSeconds = (System.nanoTime() - t0) / 1e9;
         for (NodeProcess n : cluster.nodes()) {
-            cluster.await(n + " to have the backlog", TIMEOUT, () -> has(n, want));
+            awaitBacklog(n, want);
         }
         return new double[] {leaderSeconds, (System.nanoTime() - t0) / 1e9};
     }
@@ -384,9 +389,11 @@ public final class ServerBench {
         check(r, "syncer stop");
     }
 
-    private static boolean has(NodeProcess n, GtidSet want) {
-        JsonNode s = n.storeOrNull();
-        return s != null && GtidSet.parse(s.path("executed").asText()).containsAll(want);
+    /** Waits on a request the node holds open until its store has {@code want} (no polling, exact to the ms). */
+    private static void awaitBacklog(NodeProcess n, GtidSet want) throws InterruptedException {
+        if (!n.awaitExecuted(want, TIMEOUT)) {
+            throw new IllegalStateException("timed out waiting for " + n + "'s store to have the backlog");
+        }
     }
 
     private static void check(Http.Reply r, String what) {
@@ -461,14 +468,46 @@ public final class ServerBench {
      * ({@link FanOutReaders}) at the niceness of env {@code SERVER_BENCH_READERS_NICE} (default 19: they stand for
      * clients on other hosts; 0 runs them at the bench's priority).
      */
-    private FanOutReaders.Process startReaders(int count) throws IOException {
+    private FanOutReaders.Process startReaders(int count, String cpus) throws IOException {
         int nice = Integer.parseInt(System.getenv().getOrDefault("SERVER_BENCH_READERS_NICE", "19").strip());
-        return new FanOutReaders.Process("127.0.0.1", servingPort, USER, PASSWORD, count, nice);
+        return new FanOutReaders.Process("127.0.0.1", servingPort, USER, PASSWORD, count, nice, cpus);
+    }
+
+    /**
+     * With env {@code SERVER_BENCH_SPLIT=1}, (b) runs as on two hosts: the primary, the leader and the other follower
+     * on the first half of the CPUs, the serving follower and its readers on the second half ({@code taskset}).
+     * Ingest needs a majority, the leader and one follower; whether a follower serving 100 clients slows it beyond
+     * the CPU they take from it is what this shows. Returns the readers' CPU list.
+     */
+    private String placeApart(NodeProcess leader) throws IOException, InterruptedException {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (cpus < 2) {
+            throw new IllegalStateException("SERVER_BENCH_SPLIT needs at least 2 CPUs");
+        }
+        String ingestCpus = cpus == 2 ? "0" : "0-" + (cpus / 2 - 1);
+        String servingCpus = cpus == 2 ? "1" : (cpus / 2) + "-" + (cpus - 1);
+        long primaryPid = Long.parseLong(Files.readString(primary.dataDir().getParent().resolve("mysqld.pid")).strip());
+        pin(primaryPid, ingestCpus);
+        for (NodeProcess n : cluster.nodes()) {
+            pin(n.pid(), n == serving ? servingCpus : ingestCpus);
+        }
+        System.out.printf("(b) placed apart: CPUs %s for the primary, leader %s and the other follower; CPUs %s for "
+                + "the serving follower %s and its readers%n", ingestCpus, leader, servingCpus, serving);
+        return servingCpus;
+    }
+
+    /** Sets the CPU affinity of every thread of a process (new threads inherit it). */
+    private static void pin(long pid, String cpus) throws IOException, InterruptedException {
+        java.lang.Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " failed");
+        }
     }
 
     /** Reads the whole binlog once from the serving node with {@code count} clients (warm-up), then disconnects. */
     private void readAll(int count, long transactions) throws IOException {
-        try (FanOutReaders.Process r = startReaders(count)) {
+        try (FanOutReaders.Process r = startReaders(count, null)) {
             r.awaitReading();
             r.awaitDone(transactions);
         }
