@@ -318,7 +318,7 @@ public final class ServerBench {
             pid = serving.pid();
         } else {
             changeMasterTo(primary.host(), primary.port(), "root", "");
-            pid = Long.parseLong(Files.readString(primary.dataDir().resolveSibling("mysqld.pid")).strip());
+            pid = primary.pid();
         }
         String jfr = System.getenv("SERVER_BENCH_JFR");
         boolean profile = fromKingbus && ioOnly && jfr != null && !jfr.isBlank();
@@ -486,8 +486,7 @@ public final class ServerBench {
         }
         String ingestCpus = cpus == 2 ? "0" : "0-" + (cpus / 2 - 1);
         String servingCpus = cpus == 2 ? "1" : (cpus / 2) + "-" + (cpus - 1);
-        long primaryPid = Long.parseLong(Files.readString(primary.dataDir().getParent().resolve("mysqld.pid")).strip());
-        pin(primaryPid, ingestCpus);
+        pin(primary.pid(), ingestCpus);
         for (NodeProcess n : cluster.nodes()) {
             pin(n.pid(), n == serving ? servingCpus : ingestCpus);
         }

@@ -526,11 +526,10 @@ public final class SyncerBench {
         return total;
     }
 
-    /** CPU seconds (user + system) of a testkit mysqld so far, from its pid file and /proc (0 if unreadable). */
+    /** CPU seconds (user + system) of a testkit mysqld so far, from /proc (0 if unreadable). */
     private static double mysqldCpuSeconds(MySqlServer server) {
         try {
-            String pid = Files.readString(server.dataDir().getParent().resolve("mysqld.pid")).strip();
-            return procCpuSeconds(Long.parseLong(pid));
+            return procCpuSeconds(server.pid());
         } catch (java.io.IOException | RuntimeException e) {
             return 0;
         }

@@ -207,6 +207,15 @@ public final class MySqlServer implements AutoCloseable {
         return dataDir;
     }
 
+    /** The running mysqld's process id (for /proc figures and CPU placement in the benches). */
+    public long pid() {
+        ProcessHandle h = mysqld;
+        if (h == null || !h.isAlive()) {
+            throw new IllegalStateException(this + " is not running");
+        }
+        return h.pid();
+    }
+
     /** The mysqld error log. */
     public Path errorLog() {
         return dir.resolve("error.log");

@@ -76,6 +76,19 @@ class MySqlServerTest {
         }
     }
 
+    @Test
+    void pidIsTheRunningMysqld() {
+        MySqlServer s = MySqlServer.start(MySqlVersion.V8_0);
+        long pid;
+        try (s) {
+            pid = s.pid();
+            assertThat(ProcessHandle.of(pid).flatMap(h -> h.info().command())).hasValueSatisfying(
+                    command -> assertThat(command).endsWith("/mysqld"));
+        }
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+        assertThatThrownBy(s::pid).isInstanceOf(IllegalStateException.class);
+    }
+
     @ParameterizedTest
     @EnumSource(MySqlVersion.class)
     void replicaCatchesUpWithPrimary(MySqlVersion version) throws InterruptedException {
