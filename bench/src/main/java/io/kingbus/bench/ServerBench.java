@@ -340,9 +340,7 @@ public final class ServerBench {
     /** User + system CPU seconds of a process so far ({@code /proc/<pid>/stat}, clock ticks of 1/100 s). */
     private static double cpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime (fields 14, 15)
+            return ProcStat.cpuSeconds(pid);
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
@@ -371,10 +369,10 @@ public final class ServerBench {
         NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(60));
         long t0 = System.nanoTime();
         check(leader.send("PUT", "/binlog/syncer/start", syncerBody), "syncer start");
-        awaitBacklog(leader, want);
+        leader.awaitExecutedOrFail(want, TIMEOUT);
         double leaderSeconds = (System.nanoTime() - t0) / 1e9;
         for (NodeProcess n : cluster.nodes()) {
-            awaitBacklog(n, want);
+            n.awaitExecutedOrFail(want, TIMEOUT);
         }
         return new double[] {leaderSeconds, (System.nanoTime() - t0) / 1e9};
     }
@@ -387,13 +385,6 @@ public final class ServerBench {
             r = cluster.awaitLeader(Duration.ofSeconds(60)).send("PUT", "/binlog/syncer/stop", "");
         }
         check(r, "syncer stop");
-    }
-
-    /** Waits on a request the node holds open until its store has {@code want} (no polling, exact to the ms). */
-    private static void awaitBacklog(NodeProcess n, GtidSet want) throws InterruptedException {
-        if (!n.awaitExecuted(want, TIMEOUT)) {
-            throw new IllegalStateException("timed out waiting for " + n + "'s store to have the backlog");
-        }
     }
 
     private static void check(Http.Reply r, String what) {

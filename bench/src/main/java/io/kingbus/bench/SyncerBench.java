@@ -389,10 +389,10 @@ public final class SyncerBench {
         if (!r.ok()) {
             throw new IllegalStateException("syncer start: " + r);
         }
-        awaitBacklog(leader, want);
+        leader.awaitExecutedOrFail(want, TIMEOUT);
         double leaderSeconds = (System.nanoTime() - t0) / 1e9;
         for (NodeProcess n : cluster.nodes()) {
-            awaitBacklog(n, want);
+            n.awaitExecutedOrFail(want, TIMEOUT);
         }
         double allSeconds = (System.nanoTime() - t0) / 1e9;
         double cpu = nodesCpuSeconds(cluster) - cpu0;
@@ -434,7 +434,7 @@ public final class SyncerBench {
     /** CPU seconds (user + system) the node processes have used so far, from /proc (0 where it cannot be read). */
     private static double cpuSecondsOrZero(NodeProcess n) {
         try {
-            return procCpuSeconds(n.pid());
+            return ProcStat.cpuSeconds(n.pid());
         } catch (java.io.IOException | RuntimeException e) {
             return 0;
         }
@@ -444,7 +444,7 @@ public final class SyncerBench {
         double total = 0;
         for (NodeProcess n : cluster.nodes()) {
             try {
-                total += procCpuSeconds(n.pid());
+                total += ProcStat.cpuSeconds(n.pid());
             } catch (java.io.IOException | RuntimeException e) {
                 // not Linux, or the process is gone: the CPU column stays incomplete
             }
@@ -456,12 +456,6 @@ public final class SyncerBench {
      * Waits until the node's store has the backlog. The node answers the moment it has (a request that it holds
      * open), instead of being polled: polling its HTTP server every 5 ms cost the nodes ~4% of the CPU measured.
      */
-    private static void awaitBacklog(NodeProcess n, GtidSet want) throws InterruptedException {
-        if (!n.awaitExecuted(want, TIMEOUT)) {
-            throw new IllegalStateException("timed out waiting for " + n + "'s store to have the backlog");
-        }
-    }
-
     /** START SLAVE IO_THREAD, waits until Retrieved_Gtid_Set covers the primary's executed set, stops it. */
     private double nativeIo(MySqlServer replica, MySqlServer primary) throws InterruptedException {
         GtidSet want = GtidSet.parse(primary.gtidExecuted());
@@ -529,7 +523,7 @@ public final class SyncerBench {
     /** CPU seconds (user + system) of a testkit mysqld so far, from /proc (0 if unreadable). */
     private static double mysqldCpuSeconds(MySqlServer server) {
         try {
-            return procCpuSeconds(server.pid());
+            return ProcStat.cpuSeconds(server.pid());
         } catch (java.io.IOException | RuntimeException e) {
             return 0;
         }
@@ -546,10 +540,9 @@ public final class SyncerBench {
                 for (Path t : (Iterable<Path>) tasks::iterator) {
                     try {
                         String stat = Files.readString(t.resolve("stat"));
-                        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        String comm = ProcStat.commandOf(stat);
                         if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
-                            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                            total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+                            total += ProcStat.cpuSecondsOf(stat);
                         }
                     } catch (java.io.IOException | RuntimeException gone) {
                         // the thread ended meanwhile
@@ -560,12 +553,6 @@ public final class SyncerBench {
             }
         }
         return total;
-    }
-
-    private static double procCpuSeconds(long pid) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in USER_HZ (100)
     }
 
     private SyncerBench() {

@@ -221,6 +221,14 @@ public final class NodeProcess {
         }
     }
 
+    /** {@link #awaitExecuted}, failing with IllegalStateException when the store lacks {@code want} at the timeout. */
+    public void awaitExecutedOrFail(GtidSet want, Duration timeout) throws InterruptedException {
+        if (!awaitExecuted(want, timeout)) {
+            throw new IllegalStateException("timed out after " + timeout + " waiting for " + this
+                    + "'s store to have " + want);
+        }
+    }
+
     /** GET /internal/test/store?waitFor=: answered once the store has {@code want}, or after {@code timeoutMs}. */
     public Http.Reply storeWaitingFor(GtidSet want, long timeoutMs) throws IOException, InterruptedException {
         return Http.get(adminUrl, "/internal/test/store?waitFor=" + URLEncoder.encode(want.toString(),
