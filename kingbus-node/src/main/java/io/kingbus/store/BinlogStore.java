@@ -209,7 +209,7 @@ public final class BinlogStore implements AutoCloseable {
                     if (prefix) { // oldest files deleted outside the store: treat them as purged
                         log.warn("binlog file {} is missing from disk; treating it as purged", info.name());
                         fix.deleteFile(info.sequence());
-                        fix.deleteTransactionsFrom(info.sequence(), 0, gtidsOf(info.sequence(), 0));
+                        fix.deleteTransactionsOf(info.sequence());
                         droppedPrefix = true;
                         continue;
                     }
@@ -271,7 +271,7 @@ public final class BinlogStore implements AutoCloseable {
                 log.warn("binlog file {} is {} bytes but {} are indexed (lost writes); re-indexing it from the start",
                         f.name, size, f.committedEnd);
                 List<Gtid> lost = gtidsOf(f.sequence, 0);
-                batch.deleteTransactionsFrom(f.sequence, 0, lost);
+                batch.deleteTransactionsOf(f.sequence);
                 GtidSet lostSet = GtidSet.empty();
                 lost.forEach(lostSet::add);
                 executed = executed.subtract(lostSet);
@@ -972,14 +972,25 @@ public final class BinlogStore implements AutoCloseable {
         return total;
     }
 
-    /** Where a GTID's transaction is stored, or null. */
+    /**
+     * Where a GTID's transaction is stored, or null. Found as MySQL finds it: in the last file whose PREVIOUS_GTIDS
+     * lack it, by a scan of that file's transaction index (for tests and tools, not the serving path).
+     */
     public StoredPosition locate(Gtid gtid) {
-        StoreIndex.Location l = index.locate(gtid);
-        if (l == null) {
-            return null;
+        ensureOpen();
+        StoredFile candidate = null;
+        for (StoredFile f : files) {
+            GtidSet previous;
+            synchronized (f) {
+                previous = f.previousGtids;
+            }
+            if (previous.contains(gtid)) {
+                break;
+            }
+            candidate = f;
         }
-        StoredFile f = bySequence(l.sequence());
-        return f == null || l.end() > f.visibleEnd ? null : new StoredPosition(f.name, l.start());
+        StoreIndex.Location l = candidate == null ? null : index.find(candidate.sequence, gtid);
+        return l == null || l.end() > candidate.visibleEnd ? null : new StoredPosition(candidate.name, l.start());
     }
 
     /** Calls the listener (on the writer's thread; it must not block) after every batch becomes visible. */
@@ -1167,7 +1178,7 @@ public final class BinlogStore implements AutoCloseable {
                 StoreIndex.Batch b = index.batch();
                 try {
                     b.deleteFile(oldest.sequence);
-                    b.deleteTransactionsFrom(oldest.sequence, 0, gtidsOf(oldest.sequence, 0));
+                    b.deleteTransactionsOf(oldest.sequence);
                     b.putPurged(purged);
                     index.write(b, true);
                 } finally {
@@ -1193,15 +1204,6 @@ public final class BinlogStore implements AutoCloseable {
         for (int i = files.size() - 1; i >= 0; i--) {
             if (files.get(i).name.equals(name)) {
                 return files.get(i);
-            }
-        }
-        return null;
-    }
-
-    private StoredFile bySequence(int sequence) {
-        for (StoredFile f : files) {
-            if (f.sequence == sequence) {
-                return f;
             }
         }
         return null;
