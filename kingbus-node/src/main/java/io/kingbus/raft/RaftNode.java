@@ -224,7 +224,22 @@ public final class RaftNode implements ClusterControl, AutoCloseable {
         RaftServerConfigKeys.Log.setQueueByteLimit(p, SizeInBytes.valueOf(pending));
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(128L << 20, 2L * large + (1L << 20))));
         GrpcConfigKeys.setFlowControlWindow(p, SizeInBytes.valueOf(4L << 20));
+        applyOverrides(p, System.getProperties());
         return p;
+    }
+
+    /**
+     * Ratis settings given by hand as system properties named by their Ratis key ({@code -Draft.…}, e.g. in
+     * {@code KINGBUS_JAVA_OPTS}) override the ones above: for tuning experiments, not for normal operation.
+     */
+    static void applyOverrides(RaftProperties p, java.util.Properties system) {
+        for (String name : system.stringPropertyNames()) {
+            if (name.startsWith("raft.")) {
+                String value = system.getProperty(name);
+                log.info("raft setting {} = {} (from a system property; overrides kingbus's choice)", name, value);
+                p.set(name, value);
+            }
+        }
     }
 
     @Override
