@@ -974,23 +974,30 @@ public final class BinlogStore implements AutoCloseable {
 
     /**
      * Where a GTID's transaction is stored, or null. Found as MySQL finds it: in the last file whose PREVIOUS_GTIDS
-     * lack it, by a scan of that file's transaction index (for tests and tools, not the serving path).
+     * lack it, by a scan of that file's transaction index (for tests and tools, not the serving path). A newest file
+     * whose PREVIOUS_GTIDS are not stored yet is looked through, not taken for the answer.
      */
     public StoredPosition locate(Gtid gtid) {
         ensureOpen();
-        StoredFile candidate = null;
-        for (StoredFile f : files) {
+        List<StoredFile> all = new ArrayList<>(files);
+        for (int i = all.size() - 1; i >= 0; i--) {
+            StoredFile f = all.get(i);
             GtidSet previous;
             synchronized (f) {
                 previous = f.previousGtids;
             }
             if (previous.contains(gtid)) {
-                break;
+                continue; // an earlier file has it, if any does
             }
-            candidate = f;
+            StoreIndex.Location l = index.find(f.sequence, gtid);
+            if (l != null) {
+                return l.end() > f.visibleEnd ? null : new StoredPosition(f.name, l.start());
+            }
+            if (!previous.isEmpty()) {
+                return null; // had an earlier file stored it, these PREVIOUS_GTIDS would contain it
+            }
         }
-        StoreIndex.Location l = candidate == null ? null : index.find(candidate.sequence, gtid);
-        return l == null || l.end() > candidate.visibleEnd ? null : new StoredPosition(candidate.name, l.start());
+        return null;
     }
 
     /** Calls the listener (on the writer's thread; it must not block) after every batch becomes visible. */

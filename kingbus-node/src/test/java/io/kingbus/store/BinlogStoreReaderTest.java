@@ -472,4 +472,27 @@ class BinlogStoreReaderTest {
                     java.nio.file.Files.readAllBytes(binlogFile(dir, "mysql-bin.000001")))).isTrue();
         }
     }
+
+    @Test
+    void locateFindsAGtidInItsFileByPreviousGtidsAndLooksThroughANewFileWithoutThemYet() throws Exception {
+        PrimaryStream s = new PrimaryStream(SID, ChecksumType.CRC32);
+        try (BinlogStore store = BinlogStore.open(dir, FAST)) {
+            store.append(null, s.start(), 1);
+            long first = s.position();
+            store.append(null, s.transaction(1, 10), 2);
+            long second = s.position();
+            store.append(null, s.transaction(1, 10), 3);
+            List<byte[]> rotate = s.rotate(); // ROTATE, the next file's FORMAT_DESCRIPTION and PREVIOUS_GTIDS
+            store.append(null, rotate.subList(0, rotate.size() - 1), 4);
+            assertThat(store.locate(new Gtid(SID, 1))).isEqualTo(new StoredPosition("mysql-bin.000001", first));
+            assertThat(store.locate(new Gtid(SID, 2))).isEqualTo(new StoredPosition("mysql-bin.000001", second));
+            store.append(null, rotate.subList(rotate.size() - 1, rotate.size()), 5);
+            long third = s.position();
+            store.append(null, s.transaction(1, 10), 6);
+            assertThat(store.locate(new Gtid(SID, 2))).isEqualTo(new StoredPosition("mysql-bin.000001", second));
+            assertThat(store.locate(new Gtid(SID, 3))).isEqualTo(new StoredPosition("mysql-bin.000002", third));
+            assertThat(store.locate(new Gtid(SID, 4))).isNull();
+            assertThat(store.locate(new Gtid(OTHER, 1))).isNull();
+        }
+    }
 }
