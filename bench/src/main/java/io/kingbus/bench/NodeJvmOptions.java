@@ -9,7 +9,8 @@ final class NodeJvmOptions {
      * What {@code bin/kingbus} and {@code docker/kingbus-node.sh} put before the user's options (see there why); a
      * later option, e.g. an A/B's {@code -XX:CompileThresholdScaling=1}, overrides it.
      */
-    static final List<String> LAUNCHER_DEFAULTS = List.of("-XX:CompileThresholdScaling=0.25");
+    static final List<String> LAUNCHER_DEFAULTS = List.of("-XX:CompileThresholdScaling=0.25",
+            "-XX:G1HeapRegionSize=4m");
 
     /** The heap the syncer, server and replication benches give each node. */
     static final List<String> HEAP_1G = List.of("-Xms512m", "-Xmx1g", "-XX:+ExitOnOutOfMemoryError");

@@ -50,8 +50,13 @@ abstract class ClusterTestBase {
     }
 
     ClusterHarness start(int nodes) throws Exception {
-        cluster = ClusterHarness.create(tmp, nodes, ClusterHarness.Options.tests()).startAll();
+        cluster = ClusterHarness.create(tmp, nodes, nodeOptions()).startAll();
         return cluster;
+    }
+
+    /** The nodes' timings and JVM options: small test JVMs unless a test needs others. */
+    ClusterHarness.Options nodeOptions() {
+        return ClusterHarness.Options.tests();
     }
 
     /** The events some steps of the primary produced, with the file of the first one. */

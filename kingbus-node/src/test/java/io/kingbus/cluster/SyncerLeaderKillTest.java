@@ -30,6 +30,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * primary's gtid_executed, holds the primary's binlog files byte for byte, and every GTID is stored once.
  */
 class SyncerLeaderKillTest extends ClusterTestBase {
+    /**
+     * G1 with the 4 MiB regions bin/kingbus gives a node, instead of the tests' serial collector: the syncer then
+     * proposes raft entries of ~1 MB (Syncer.Options.batchBytesFor), as deployed nodes do.
+     */
+    @Override
+    ClusterHarness.Options nodeOptions() {
+        ClusterHarness.Options tests = ClusterHarness.Options.tests();
+        return tests.withJvmArgs(tests.jvmArgs().stream()
+                .flatMap(a -> a.equals("-XX:+UseSerialGC") ? java.util.stream.Stream.of("-XX:+UseG1GC",
+                        "-XX:G1HeapRegionSize=4m") : java.util.stream.Stream.of(a)).toList());
+    }
+
     private static final int KILLS = 3;
 
     @Test
