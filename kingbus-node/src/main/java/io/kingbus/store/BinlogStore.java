@@ -251,9 +251,10 @@ public final class BinlogStore implements AutoCloseable {
         }
     }
 
-    private List<Gtid> gtidsOf(int sequence, long from) {
-        List<Gtid> out = new ArrayList<>();
-        for (StoreIndex.TrxRecord t : index.transactionsFrom(sequence, from)) {
+    /** The GTIDs the index holds for a file. */
+    private GtidSet gtidsOf(int sequence) {
+        GtidSet out = GtidSet.empty();
+        for (StoreIndex.TrxRecord t : index.transactionsFrom(sequence, 0)) {
             if (t.gtid() != null) {
                 out.add(t.gtid());
             }
@@ -270,11 +271,9 @@ public final class BinlogStore implements AutoCloseable {
             if (size < f.committedEnd) {
                 log.warn("binlog file {} is {} bytes but {} are indexed (lost writes); re-indexing it from the start",
                         f.name, size, f.committedEnd);
-                List<Gtid> lost = gtidsOf(f.sequence, 0);
+                GtidSet lost = gtidsOf(f.sequence);
                 batch.deleteTransactionsOf(f.sequence);
-                GtidSet lostSet = GtidSet.empty();
-                lost.forEach(lostSet::add);
-                executed = executed.subtract(lostSet);
+                executed = executed.subtract(lost);
                 from = BinlogFileReader.MAGIC_LENGTH;
                 f.committedEnd = from;
                 f.firstGtid = null;
