@@ -40,20 +40,22 @@ public final class FanOutReaders {
     private final List<BinlogDumpClient> clients = new ArrayList<>();
     private final LongAdder bytes = new LongAdder();
     private final long[] gtids;
-    /** Transactions every client has seen when they all count as reading. */
-    private static final long READING = 1;
+    /** Events (any) each client has received: one (the dump's fake ROTATE) means its dump has begun. */
+    private final long[] events;
 
-    private FanOutReaders(String host, int port, String user, String password, int count) {
+    private FanOutReaders(String host, int port, String user, String password, int count, GtidSet from) {
         gtids = new long[count];
+        events = new long[count];
         for (int i = 0; i < count; i++) {
             int index = i;
             DumpConfig config = DumpConfig.builder(host, port).user(user).password(password)
-                    .serverId(100_000 + i).serverUuid(UUID.randomUUID()).gtids(GtidSet.empty())
+                    .serverId(100_000 + i).serverUuid(UUID.randomUUID()).gtids(from)
                     .queueWaterMarks(1 << 20, 256 << 10).eventLoopGroup(group).build();
             clients.add(new BinlogDumpClient(config, e -> {
                 bytes.add(e.event().length());
-                if (e.event().type() == EventType.GTID) {
-                    synchronized (gtids) {
+                synchronized (gtids) {
+                    events[index]++;
+                    if (e.event().type() == EventType.GTID) {
                         gtids[index]++;
                     }
                 }
@@ -61,24 +63,26 @@ public final class FanOutReaders {
         }
     }
 
-    /** Args: host port user password-file count. */
+    /** Args: host port user password-file count [GTID set the readers start from, default empty]. */
     public static void main(String[] args) throws Exception {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.kingbus.syncer"))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         // the password comes in a file, not on the command line where ps would show it
         String password = Files.readString(Path.of(args[3])).strip();
         FanOutReaders readers = new FanOutReaders(args[0], Integer.parseInt(args[1]), args[2], password,
-                Integer.parseInt(args[4]));
+                Integer.parseInt(args[4]), args.length > 5 ? GtidSet.parse(args[5]) : GtidSet.empty());
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         readers.clients.forEach(BinlogDumpClient::start);
         try {
-            readers.awaitAll(READING);
+            readers.awaitStarted();
             out.println("reading");
             for (String line; (line = in.readLine()) != null && !line.equals("quit"); ) {
                 if (line.startsWith("expect ")) {
                     readers.awaitAll(Long.parseLong(line.substring(7).strip()));
                     out.println("done " + readers.bytes.sum());
+                } else if (line.equals("slowest")) {
+                    out.println("slowest " + readers.slowest());
                 }
             }
         } catch (RuntimeException e) {
@@ -86,6 +90,39 @@ public final class FanOutReaders {
         } finally {
             readers.clients.forEach(BinlogDumpClient::close);
             readers.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Transactions the slowest reader has seen so far. */
+    private long slowest() {
+        synchronized (gtids) {
+            return Arrays.stream(gtids).min().orElse(0);
+        }
+    }
+
+    private void checkRunning() {
+        for (BinlogDumpClient c : clients) {
+            if (c.termination().isDone()) {
+                c.termination().join(); // throws the failure
+                throw new IllegalStateException("a reader ended early");
+            }
+        }
+    }
+
+    /** Until every client's dump has begun (it received an event: the server has its dump request). */
+    private void awaitStarted() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (true) {
+            synchronized (gtids) {
+                if (Arrays.stream(events).min().orElse(1) >= 1) {
+                    return;
+                }
+            }
+            checkRunning();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not every reader's dump began within 5 minutes");
+            }
+            Thread.sleep(20);
         }
     }
 
@@ -99,12 +136,7 @@ public final class FanOutReaders {
             if (min >= transactions) {
                 return;
             }
-            for (BinlogDumpClient c : clients) {
-                if (c.termination().isDone()) {
-                    c.termination().join(); // throws the failure
-                    throw new IllegalStateException("a reader ended early");
-                }
-            }
+            checkRunning();
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("readers not done: the slowest has " + min + " of " + transactions
                         + " transactions");
@@ -120,13 +152,16 @@ public final class FanOutReaders {
         private final BufferedReader answers;
         private final Path passwordFile;
         private long bytes;
+        /** Transactions of the set the readers start from: the counts below include them. */
+        private final long fromCount;
 
         /**
          * {@code nice} 0 runs the readers at the bench's own priority; {@code cpus} (a taskset CPU list, or null)
          * confines them to those CPUs.
          */
-        Process(String host, int port, String user, String password, int count, int nice, String cpus)
+        Process(String host, int port, String user, String password, int count, int nice, String cpus, GtidSet from)
                 throws IOException {
+            fromCount = from.count();
             passwordFile = Files.createTempFile("fanout", ".pw");
             Files.writeString(passwordFile, password);
             String java = ProcessHandle.current().info().command().orElse("java");
@@ -139,13 +174,13 @@ public final class FanOutReaders {
             }
             cmd.addAll(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
                     FanOutReaders.class.getName(), host, Integer.toString(port), user, passwordFile.toString(),
-                    Integer.toString(count)));
+                    Integer.toString(count), from.toString()));
             process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             commands = new PrintWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), true);
             answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
 
-        /** Blocks until every reader has connected and is reading (its JVM started, the dumps begun). */
+        /** Blocks until every reader's dump has begun (its JVM started, connected, the first event received). */
         void awaitReading() throws IOException {
             await("reading");
         }
@@ -154,10 +189,16 @@ public final class FanOutReaders {
             return process.pid();
         }
 
-        /** Blocks until every reader has seen {@code transactions} GTIDs. */
+        /** Blocks until every reader has {@code transactions} transactions (those it started from included). */
         void awaitDone(long transactions) throws IOException {
-            commands.println("expect " + transactions);
+            commands.println("expect " + (transactions - fromCount));
             bytes = Long.parseLong(await("done ").substring(5).strip());
+        }
+
+        /** Transactions the slowest reader has so far (those it started from included). */
+        long slowest() throws IOException {
+            commands.println("slowest");
+            return fromCount + Long.parseLong(await("slowest ").substring(8).strip());
         }
 
         private String await(String answer) throws IOException {

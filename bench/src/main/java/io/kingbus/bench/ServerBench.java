@@ -24,9 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * node (a follower of a 3-node cluster of node processes, which got the backlog through the syncer) and, in the same
  * run, from the real 8.0.15 primary that holds the same backlog; (b) fan-out: concurrent binlog clients (kingbus's own
  * dump client, 100 by default, in a process of their own under {@code nice}, standing for clients on other hosts:
- * see {@link FanOutReaders}) reading the whole binlog from that node while the syncer ingests a second
- * backlog, against the syncer's rate for the same backlog without readers; then, the readers caught up and tailing,
- * the syncer's rate for a third backlog that reaches them as it commits.
+ * see {@link FanOutReaders}) reading the whole binlog from that node while the syncer ingests backlogs, against the
+ * syncer's rate for the same backlogs without readers; then, the readers caught up and tailing, backlogs that reach
+ * them as they commit. Each condition gets several backlogs of their own ({@code -Dbench.server.ingest-rounds},
+ * default 3; one backlog is about a second, so one figure moves by ±15–30% between runs), the ones without readers
+ * both before and after the fan-out (a trend over the run shows there instead of as the readers' cost), each in a
+ * binlog file of its own on the primary (see {@link #nextBacklog}); the serving node's and the readers' CPU during each
+ * ingest are shown beside it.
  *
  * <p>(a) The replica first replicates a warm-up backlog from the primary; the measured backlog is then timed from each
  * source: the IO thread alone (START SLAVE IO_THREAD until Retrieved_Gtid_Set covers the backlog: how fast the
@@ -56,7 +60,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread catches up from it (and, into {@code file-fanout.jfr}, while the readers catch up);
  * {@code SERVER_BENCH_KINGBUS_FIRST=1} starts every order with kingbus instead; {@code SERVER_BENCH_READERS_NICE=0}
  * runs the binlog clients at the bench's own priority (default 19); {@code SERVER_BENCH_SPLIT=1} runs (b) with the
- * serving node and its readers on half of the CPUs and the rest on the other half, as on two hosts.
+ * serving node and its readers on half of the CPUs and the rest on the other half, as on two hosts;
+ * {@code SERVER_BENCH_PERF=/path/file} records the whole machine with {@code perf record -a -g} while the readers catch
+ * up (node JVMs need {@code -XX:+PreserveFramePointer}; their and the readers' perf maps are written to /tmp).
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -146,12 +152,18 @@ public final class ServerBench {
         replica.execute("START SLAVE");
         replica.awaitGtidExecuted(primary.gtidExecuted(), TIMEOUT);
         replica.execute("STOP SLAVE");
-        String warmSet = replica.gtidExecuted();
-        readAll(1, GtidSet.parse(warmSet).count());
+        readAll(1, GtidSet.parse(replica.gtidExecuted()).count());
+        int second = Math.max(20_000, transactions / 2);
+        warmUpIngest(second);
+        // the replica starts every run with the warm-up set (the ingest warm-ups' rows it never reads), the readers of
+        // (b) read what follows it
+        String warmSet = primary.gtidExecuted();
         long warmLastId = nextId;
+        long warmBytes = binlogBytes();
 
         // (a) one replica, the same backlog from each source
         long before = binlogBytes();
+        primary.execute("FLUSH BINARY LOGS"); // the backlog in a file of its own: no source skips warm-ups first
         generate(transactions);
         double[] ingest = ingest();
         long bytes = binlogBytes() - before;
@@ -221,16 +233,11 @@ public final class ServerBench {
         }
         resetTo(warmSet, warmLastId);
 
-        // (b) fan-out while the syncer ingests a second backlog, against the same ingest without readers
+        // (b1) fan-out: the readers read everything after the warm-ups (what (a) wrote and one more backlog), then
+        // tail: aggregate rate, what the serving node spends, its memory per client
         String readersCpus = split ? placeApart(leader) : null;
-        int second = Math.max(20_000, transactions / 2);
-        long secondBefore = binlogBytes();
-        stopSyncer();
-        generate(second);
-        long secondBytes = binlogBytes() - secondBefore;
-        double[] alone = ingest();
-        stopSyncer();
-        generate(second);
+        nextBacklog(second);
+        ingest();
         long total = binlogBytes();
         long totalTrx = GtidSet.parse(primary.gtidExecuted()).count();
         long rssBefore = rss(serving);
@@ -259,45 +266,87 @@ public final class ServerBench {
         }
         double nodeCpu0 = cpuSeconds(serving.pid());
         long t0 = System.nanoTime();
-        FanOutReaders.Process fan = startReaders(readers, readersCpus);
-        fan.awaitReading();
-        double[] loaded = ingest();
-        fan.awaitDone(totalTrx);
-        double fanSeconds = (System.nanoTime() - t0) / 1e9;
+        long fanBytes;
+        double fanSeconds;
+        double nodeCpu;
+        double readersCpu;
+        long heapWith;
+        long directWith;
+        long rssWith;
+        try (FanOutReaders.Process fan = startReaders(readers, readersCpus, GtidSet.parse(warmSet))) {
+            fan.awaitReading();
+            Process perf = startPerf();
+            fan.awaitDone(totalTrx);
+            fanSeconds = (System.nanoTime() - t0) / 1e9;
+            nodeCpu = cpuSeconds(serving.pid()) - nodeCpu0;
+            stopPerf(perf, fan);
+            fanBytes = fan.bytes();
+            readersCpu = cpuSeconds(fan.pid());
+            heapWith = liveHeap(serving);
+            directWith = directPinned(serving);
+            rssWith = rss(serving);
+        }
         if (fanJfr != null) {
             jcmd(serving, "JFR.stop name=fanout filename=" + fanJfr);
             System.out.println("  JFR recording of " + serving.name + " while the readers caught up: " + fanJfr);
         }
-        long fanBytes = fan.bytes();
-        double nodeCpu = cpuSeconds(serving.pid()) - nodeCpu0;
-        double readersCpu = cpuSeconds(fan.pid());
         sampler.interrupt();
         sampler.join();
-        long heapWith = liveHeap(serving);
-        long directWith = directPinned(serving);
-        long rssWith = rss(serving);
-        // the readers now tail: a third backlog reaches them as the syncer commits it
-        stopSyncer();
-        generate(second);
-        long tailTrx = GtidSet.parse(primary.gtidExecuted()).count();
-        long t1 = System.nanoTime();
-        double[] tailing = ingest();
-        fan.awaitDone(tailTrx);
-        double tailSeconds = (System.nanoTime() - t1) / 1e9;
-        fan.close();
+
+        // (b2) the syncer's ingest of a backlog without readers, while they catch up, while they tail: in rounds, so
+        // that a trend over the run (the JIT, the files growing) weighs on every condition alike
+        int ingestRounds = Integer.getInteger("bench.server.ingest-rounds", 4);
+        List<IngestRound> alone = new ArrayList<>();
+        List<IngestRound> catchingUp = new ArrayList<>();
+        List<IngestRound> tailing = new ArrayList<>();
+        List<Double> tailSeconds = new ArrayList<>();
+        long secondBytes = 0;
+        for (int round = 0; round < ingestRounds; round++) {
+            long bytesBefore = binlogBytes();
+            nextBacklog(second);
+            secondBytes = binlogBytes() - bytesBefore;
+            alone.add(ingestRound(null));
+
+            // catching up: they start two backlogs behind (~10 s of reading), the backlog waiting on the primary
+            String behind = primary.gtidExecuted();
+            nextBacklog(2 * second);
+            ingest();
+            nextBacklog(second);
+            try (FanOutReaders.Process fan = startReaders(readers, readersCpus, GtidSet.parse(behind))) {
+                fan.awaitReading();
+                IngestRound measured = ingestRound(fan);
+                catchingUp.add(measured);
+                if (measured.slowestReader >= measured.committedTrx) {
+                    System.out.println("  note: the slowest reader had caught up before the end of catching-up round "
+                            + (round + 1));
+                }
+            }
+
+            // tailing: they start where kingbus is, then the backlog commits
+            String committed = primary.gtidExecuted();
+            nextBacklog(second);
+            try (FanOutReaders.Process fan = startReaders(readers, readersCpus, GtidSet.parse(committed))) {
+                fan.awaitReading();
+                long t1 = System.nanoTime();
+                tailing.add(ingestRound(fan));
+                fan.awaitDone(GtidSet.parse(primary.gtidExecuted()).count());
+                tailSeconds.add((System.nanoTime() - t1) / 1e9);
+            }
+        }
 
         System.out.println();
         System.out.println("(a) one replica catching up the backlog, load " + load());
         a.print();
         System.out.println();
-        System.out.printf("(b) %d binlog clients reading the whole binlog (%.1f MB, %,d transactions each) from %s%s%n",
-                readers, total / 1e6, totalTrx, serving.name, split ? " (placed apart: " + readersCpus + ")" : "");
+        System.out.printf("(b) %d binlog clients reading the binlog after the warm-ups (%.1f MB, %,d transactions "
+                + "each) from %s%s%n", readers, (total - warmBytes) / 1e6, totalTrx - GtidSet.parse(warmSet).count(),
+                serving.name, split ? " (placed apart: " + readersCpus + ")" : "");
         Table b = new Table("measure", "value");
         b.row("aggregate read", String.format("%.1f MB in %.2f s = %.1f MB/s", fanBytes / 1e6, fanSeconds,
                 fanBytes / fanSeconds / 1e6));
         b.row("per client", String.format("%.1f MB/s", fanBytes / fanSeconds / 1e6 / readers));
-        b.row("CPU meanwhile", String.format("serving node %.1f s (%.1f s per GB sent, applying the second backlog "
-                + "included), the %d clients' JVM %.1f s (nice %s, its start included)", nodeCpu,
+        b.row("CPU meanwhile", String.format("serving node %.1f s (%.1f s per GB sent), the %d clients' JVM %.1f s "
+                + "(nice %s, its start included)", nodeCpu,
                 nodeCpu / (fanBytes / 1e9), readers, readersCpu,
                 System.getenv().getOrDefault("SERVER_BENCH_READERS_NICE", "19").strip()));
         b.row("node RSS", String.format("%.0f MB before, %.0f MB peak, %.0f MB after; %.2f MB per client (peak)",
@@ -307,14 +356,28 @@ public final class ServerBench {
                 readers, (directPeak.get() - directBefore) / 1e3 / readers));
         b.row("node live heap after full GC", String.format("%.1f MB without readers, %.1f MB with %d tailing; %.0f KB "
                 + "per client", heapBefore / 1e6, heapWith / 1e6, readers, (heapWith - heapBefore) / 1e3 / readers));
-        b.row("syncer ingest, no readers", String.format("%,d trx (%.1f MB) in %.2f s = %s trx/s; all 3 nodes %.2f s",
-                second, secondBytes / 1e6, alone[0], Table.f0(second / alone[0]), alone[1]));
-        b.row("syncer ingest, " + readers + " readers catching up", String.format("%,d trx in %.2f s = %s trx/s; "
-                + "all 3 nodes %.2f s", second, loaded[0], Table.f0(second / loaded[0]), loaded[1]));
-        b.row("syncer ingest, " + readers + " readers tailing", String.format("%,d trx in %.2f s = %s trx/s; all 3 "
-                + "nodes %.2f s; every reader had it after %.2f s", second, tailing[0], Table.f0(second / tailing[0]),
-                tailing[1], tailSeconds));
+        b.row("readers tailing (b2): every reader had the backlog after", tailSeconds.stream()
+                .map(x -> String.format("%.2f s", x)).collect(java.util.stream.Collectors.joining(", ")));
         b.print();
+        System.out.println();
+        System.out.printf("(b2) syncer ingest, %,d transactions (%.1f MB) per backlog, %d rounds of the three "
+                + "conditions (trx/s to the leader's store; CPU-s from the syncer's start until all 3 nodes have it)%n",
+                second, secondBytes / 1e6, ingestRounds);
+        Table c = new Table("condition", "trx/s, each round", "median", "vs no readers", "all 3 nodes, s",
+                "serving node CPU-s", "readers' CPU-s");
+        double base = IngestRound.median(alone, second);
+        for (Object[] cond : new Object[][] {{"no readers", alone}, {readers + " readers catching up", catchingUp},
+                {readers + " readers tailing", tailing}}) {
+            @SuppressWarnings("unchecked")
+            List<IngestRound> runs = (List<IngestRound>) cond[1];
+            double median = IngestRound.median(runs, second);
+            c.row(cond[0], runs.stream().map(x -> Table.f0(second / x.leaderSeconds))
+                            .collect(java.util.stream.Collectors.joining(", ")), Table.f0(median),
+                    runs == alone ? "" : String.format("%+.0f%%", (median / base - 1) * 100),
+                    IngestRound.each(runs, x -> x.allSeconds), IngestRound.each(runs, x -> x.servingCpu),
+                    runs == alone ? "" : IngestRound.each(runs, x -> x.readersCpu));
+        }
+        c.print();
         System.out.println("load at the end: " + load());
     }
 
@@ -361,6 +424,17 @@ public final class ServerBench {
         }
     }
 
+    /**
+     * The syncer stopped, a backlog of {@code n} transactions in a binlog file of its own: MySQL reads its current file
+     * from the start on every GTID dump (skipping what the puller has), so without the rotation each ingest would
+     * cost the primary more than the one before (syncer section of docs/benchmarks.md, "the primary's own skip").
+     */
+    private void nextBacklog(int n) throws Exception {
+        stopSyncer();
+        primary.execute("FLUSH BINARY LOGS");
+        generate(n);
+    }
+
     /** Autocommit INSERTs of one row each, from a stored procedure (no round trip per transaction). */
     private void generate(int n) {
         primary.execute("CALL b.gen(" + nextId + ", " + n + ", " + rowBytes + ")");
@@ -390,6 +464,52 @@ public final class ServerBench {
             n.awaitExecutedOrFail(want, TIMEOUT);
         }
         return new double[] {leaderSeconds, (System.nanoTime() - t0) / 1e9};
+    }
+
+    /**
+     * Backlogs ingested before anything is measured ({@code -Dbench.server.ingest-warmups}, default 12): a freshly
+     * started cluster ingests below its warm rate for its first ~1.5–2M transactions (the syncer section of
+     * docs/benchmarks.md), and (b) compares ingest rates taken minutes apart. Their rates are shown, not counted.
+     */
+    private void warmUpIngest(int n) throws Exception {
+        int warmups = Integer.getInteger("bench.server.ingest-warmups", 12);
+        if (warmups <= 0) {
+            return;
+        }
+        List<String> rates = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < warmups; i++) {
+            nextBacklog(n);
+            rates.add(Table.f0(n / ingest()[0]));
+        }
+        System.out.printf("ingest warm-up (not counted): %d backlogs of %,d transactions in %.0f s, trx/s: %s%n",
+                warmups, n, (System.nanoTime() - t0) / 1e9, String.join(", ", rates));
+    }
+
+    /** One backlog's ingest, and what the serving node and the readers' process used meanwhile. */
+    record IngestRound(double leaderSeconds, double allSeconds, double servingCpu, double readersCpu,
+                       long committedTrx, long slowestReader) {
+        static double median(List<IngestRound> rounds, int transactions) {
+            double[] rates = rounds.stream().mapToDouble(r -> transactions / r.leaderSeconds).sorted().toArray();
+            int n = rates.length;
+            return n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
+        }
+
+        static String each(List<IngestRound> rounds, java.util.function.ToDoubleFunction<IngestRound> f) {
+            return rounds.stream().map(r -> String.format("%.2f", f.applyAsDouble(r)))
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+    }
+
+    /** {@link #ingest} of the backlog the primary has, with the CPU the serving node and the readers (if any) used. */
+    private IngestRound ingestRound(FanOutReaders.Process fan) throws Exception {
+        double serving0 = cpuSeconds(serving.pid());
+        double readers0 = fan == null ? 0 : cpuSeconds(fan.pid());
+        double[] s = ingest();
+        double servingCpu = cpuSeconds(serving.pid()) - serving0;
+        double readersCpu = fan == null ? 0 : cpuSeconds(fan.pid()) - readers0;
+        long committed = GtidSet.parse(primary.gtidExecuted()).count();
+        return new IngestRound(s[0], s[1], servingCpu, readersCpu, committed, fan == null ? 0 : fan.slowest());
     }
 
     private void stopSyncer() throws Exception {
@@ -474,9 +594,9 @@ public final class ServerBench {
      * ({@link FanOutReaders}) at the niceness of env {@code SERVER_BENCH_READERS_NICE} (default 19: they stand for
      * clients on other hosts; 0 runs them at the bench's priority).
      */
-    private FanOutReaders.Process startReaders(int count, String cpus) throws IOException {
+    private FanOutReaders.Process startReaders(int count, String cpus, GtidSet from) throws IOException {
         int nice = Integer.parseInt(System.getenv().getOrDefault("SERVER_BENCH_READERS_NICE", "19").strip());
-        return new FanOutReaders.Process("127.0.0.1", servingPort, USER, PASSWORD, count, nice, cpus);
+        return new FanOutReaders.Process("127.0.0.1", servingPort, USER, PASSWORD, count, nice, cpus, from);
     }
 
     /**
@@ -512,7 +632,7 @@ public final class ServerBench {
 
     /** Reads the whole binlog once from the serving node with {@code count} clients (warm-up), then disconnects. */
     private void readAll(int count, long transactions) throws IOException {
-        try (FanOutReaders.Process r = startReaders(count, null)) {
+        try (FanOutReaders.Process r = startReaders(count, null, GtidSet.empty())) {
             r.awaitReading();
             r.awaitDone(transactions);
         }
@@ -560,9 +680,42 @@ public final class ServerBench {
         return Long.parseLong(m.group(1)) * 1024;
     }
 
+    /**
+     * With env {@code SERVER_BENCH_PERF=<file>}: {@code perf record -a -g} of the whole machine while the readers catch
+     * up and the syncer ingests (nodes need {@code -XX:+PreserveFramePointer} in {@code SERVER_BENCH_NODE_ARGS}).
+     */
+    private static Process startPerf() throws IOException {
+        String file = System.getenv("SERVER_BENCH_PERF");
+        if (file == null || file.isBlank()) {
+            return null;
+        }
+        return new ProcessBuilder("perf", "record", "-F", "499", "-a", "-g", "-o", file)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** Stops perf and writes each node JVM's /tmp/perf-<pid>.map, so perf report names the JIT's code. */
+    private void stopPerf(Process perf, FanOutReaders.Process fan) throws IOException, InterruptedException {
+        if (perf == null) {
+            return;
+        }
+        new ProcessBuilder("kill", "-INT", Long.toString(perf.pid())).start().waitFor();
+        perf.waitFor(60, TimeUnit.SECONDS);
+        for (NodeProcess n : cluster.nodes()) {
+            jcmd(n, "Compiler.perfmap");
+        }
+        jcmd(fan.pid(), "Compiler.perfmap");
+        System.out.println("  perf recording of the fan-out: " + System.getenv("SERVER_BENCH_PERF") + " (leader "
+                + cluster.awaitLeader(Duration.ofSeconds(60)).name + ", serving " + serving.name + " pid "
+                + serving.pid() + ", readers pid " + fan.pid() + ")");
+    }
+
     private static String jcmd(NodeProcess n, String command) throws IOException, InterruptedException {
+        return jcmd(n.pid(), command);
+    }
+
+    private static String jcmd(long pid, String command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(n.pid()), command).redirectErrorStream(true).start();
+                Long.toString(pid), command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("jcmd " + command + " failed: " + out);
