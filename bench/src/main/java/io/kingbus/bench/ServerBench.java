@@ -595,6 +595,7 @@ public final class ServerBench {
      * clients on other hosts; 0 runs them at the bench's priority).
      */
     private FanOutReaders.Process startReaders(int count, String cpus, GtidSet from) throws IOException {
+        reniceServingThreads();
         int nice = Integer.parseInt(System.getenv().getOrDefault("SERVER_BENCH_READERS_NICE", "19").strip());
         return new FanOutReaders.Process("127.0.0.1", servingPort, USER, PASSWORD, count, nice, cpus, from);
     }
@@ -639,6 +640,37 @@ public final class ServerBench {
     }
 
     // ------------------------------------------------------------------ measurements
+
+    /**
+     * Experiment (env {@code SERVER_BENCH_SERVING_NICE=<n>}): the serving node's binlog-server threads
+     * ({@code kingbus-binlog-*}: accept, IO event loops, dump pool) at niceness n, so the node's raft and apply
+     * threads, and the other processes, come first. Threads the pool starts later inherit it from their creator.
+     */
+    private void reniceServingThreads() throws IOException {
+        String nice = System.getenv("SERVER_BENCH_SERVING_NICE");
+        if (nice == null || nice.isBlank()) {
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of("renice", "-n", nice.strip(), "-p"));
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(serving.pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(task.resolve("comm")).startsWith("kingbus-binlog")) {
+                        cmd.add(task.getFileName().toString());
+                    }
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        if (cmd.size() > 5) {
+            try {
+                new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 
     /** VmRSS of a process, in bytes (0 when gone). */
     private static long rss(NodeProcess n) {
