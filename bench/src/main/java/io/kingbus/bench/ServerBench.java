@@ -62,7 +62,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * runs the binlog clients at the bench's own priority (default 19); {@code SERVER_BENCH_SPLIT=1} runs (b) with the
  * serving node and its readers on half of the CPUs and the rest on the other half, as on two hosts;
  * {@code SERVER_BENCH_PERF=/path/file} records the whole machine with {@code perf record -a -g} while the readers catch
- * up (node JVMs need {@code -XX:+PreserveFramePointer}; their and the readers' perf maps are written to /tmp).
+ * up (node JVMs need {@code -XX:+PreserveFramePointer}; their and the readers' perf maps are written to /tmp);
+ * {@code SERVER_BENCH_SERVING_NICE=<n>} runs the serving node's binlog-server threads at niceness n (an experiment).
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
