@@ -24,13 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * node (a follower of a 3-node cluster of node processes, which got the backlog through the syncer) and, in the same
  * run, from the real 8.0.15 primary that holds the same backlog; (b) fan-out: concurrent binlog clients (kingbus's own
  * dump client, 100 by default, in a process of their own under {@code nice}, standing for clients on other hosts:
- * see {@link FanOutReaders}) reading the whole binlog from that node while the syncer ingests backlogs, against the
- * syncer's rate for the same backlogs without readers; then, the readers caught up and tailing, backlogs that reach
- * them as they commit. Each condition gets several backlogs of their own ({@code -Dbench.server.ingest-rounds},
- * default 3; one backlog is about a second, so one figure moves by ±15–30% between runs), the ones without readers
- * both before and after the fan-out (a trend over the run shows there instead of as the readers' cost), each in a
- * binlog file of its own on the primary (see {@link #nextBacklog}); the serving node's and the readers' CPU during each
- * ingest are shown beside it.
+ * see {@link FanOutReaders}): (b1) they read everything written after the ingest warm-ups, for the aggregate rate,
+ * the node's CPU per GB and its memory per client; (b2) the syncer's rate for a backlog without readers, while 100
+ * readers catch up (started two backlogs behind) and while 100 readers tail, in interleaved rounds
+ * ({@code -Dbench.server.ingest-rounds}, default 4; one backlog is about a second and the cluster keeps warming up, so
+ * only rounds compare), with the serving node's and the readers' CPU during each ingest. Before (a), unmeasured
+ * ingest warm-ups ({@code -Dbench.server.ingest-warmups}, default 12); every backlog in a binlog file of its own on the
+ * primary ({@link #nextBacklog}).
  *
  * <p>(a) The replica first replicates a warm-up backlog from the primary; the measured backlog is then timed from each
  * source: the IO thread alone (START SLAVE IO_THREAD until Retrieved_Gtid_Set covers the backlog: how fast the
