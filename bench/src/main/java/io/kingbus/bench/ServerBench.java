@@ -367,17 +367,19 @@ public final class ServerBench {
         Table c = new Table("condition", "trx/s, each round", "median", "vs no readers", "all 3 nodes, s",
                 "serving node CPU-s", "readers' CPU-s");
         double base = IngestRound.median(alone, second);
-        for (Object[] cond : new Object[][] {{"no readers", alone}, {readers + " readers catching up", catchingUp},
-                {readers + " readers tailing", tailing}}) {
-            @SuppressWarnings("unchecked")
-            List<IngestRound> runs = (List<IngestRound>) cond[1];
+        Map<String, List<IngestRound>> conditions = new java.util.LinkedHashMap<>();
+        conditions.put("no readers", alone);
+        conditions.put(readers + " readers catching up", catchingUp);
+        conditions.put(readers + " readers tailing", tailing);
+        conditions.forEach((condition, runs) -> {
             double median = IngestRound.median(runs, second);
-            c.row(cond[0], runs.stream().map(x -> Table.f0(second / x.leaderSeconds))
-                            .collect(java.util.stream.Collectors.joining(", ")), Table.f0(median),
-                    runs == alone ? "" : String.format("%+.0f%%", (median / base - 1) * 100),
-                    IngestRound.each(runs, x -> x.allSeconds), IngestRound.each(runs, x -> x.servingCpu),
-                    runs == alone ? "" : IngestRound.each(runs, x -> x.readersCpu));
-        }
+            boolean withReaders = runs != alone;
+            c.row(condition, IngestRound.each(runs, "%,.0f", x -> second / x.leaderSeconds), Table.f0(median),
+                    withReaders ? String.format("%+.0f%%", (median / base - 1) * 100) : "",
+                    IngestRound.each(runs, "%.2f", x -> x.allSeconds),
+                    IngestRound.each(runs, "%.2f", x -> x.servingCpu),
+                    withReaders ? IngestRound.each(runs, "%.2f", x -> x.readersCpu) : "");
+        });
         c.print();
         System.out.println("load at the end: " + load());
     }
@@ -496,8 +498,9 @@ public final class ServerBench {
             return n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
         }
 
-        static String each(List<IngestRound> rounds, java.util.function.ToDoubleFunction<IngestRound> f) {
-            return rounds.stream().map(r -> String.format("%.2f", f.applyAsDouble(r)))
+        static String each(List<IngestRound> rounds, String format,
+                           java.util.function.ToDoubleFunction<IngestRound> f) {
+            return rounds.stream().map(r -> String.format(format, f.applyAsDouble(r)))
                     .collect(java.util.stream.Collectors.joining(", "));
         }
     }
