@@ -55,6 +55,8 @@ import java.util.regex.Pattern;
  * binlog-server-user     the user replicas log in as             (required with binlog-server-addr)
  * binlog-server-password its password; pass it as KINGBUS_BINLOG_SERVER_PASSWORD      (default: none)
  * binlog-server-version  the server version replicas see          (default: the binlog server's)
+ * binlog-server-nice     Linux niceness 0..19 of the binlog server's threads, so that replicas reading take the
+ *                        CPU raft and apply leave                                      (default 10; 0: the node's)
  * </pre>
  *
  * <p>The binlog server keys are the YAML form of {@code PUT /binlog/server/start}. When {@code binlog-server-addr} is
@@ -75,11 +77,14 @@ import java.util.regex.Pattern;
  * @param reserveDataSize   bytes; 0 means no limit
  * @param binlogServer      the binlog server to run at start-up; null when not configured
  * @param snapshotCount     raft entries applied between two snapshots (positive)
+ * @param binlogServerNice  niceness of the binlog server's threads, 0..19 (not part of {@link #binlogServer}: it also
+ *                          applies to a server started through the admin API)
  */
 public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<String, HttpUrl> initialCluster,
                          ClusterState initialClusterState, String initialClusterToken, Path dataDir, Path logDir,
                          String logLevel, Duration heartbeatInterval, Duration electionTimeout, HttpUrl metricsAddr,
-                         long reserveDataSize, BinlogServerSettings binlogServer, long snapshotCount) {
+                         long reserveDataSize, BinlogServerSettings binlogServer, long snapshotCount,
+                         int binlogServerNice) {
 
     /**
      * The {@code binlog-server-*} keys.
@@ -121,14 +126,14 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         }
     }
 
-    /** A configuration with the default snapshot-count. */
+    /** A configuration with the default snapshot-count and binlog-server-nice. */
     public NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<String, HttpUrl> initialCluster,
                       ClusterState initialClusterState, String initialClusterToken, Path dataDir, Path logDir,
                       String logLevel, Duration heartbeatInterval, Duration electionTimeout, HttpUrl metricsAddr,
                       long reserveDataSize, BinlogServerSettings binlogServer) {
         this(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken, dataDir, logDir,
                 logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
-                DEFAULT_SNAPSHOT_COUNT);
+                DEFAULT_SNAPSHOT_COUNT, BinlogServerConfig.DEFAULT_THREAD_NICE);
     }
 
     /** A configuration without a binlog server. */
@@ -169,7 +174,8 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     public static final List<String> KEYS = List.of("name", "admin-url", "peer-url", "initial-cluster",
             "initial-cluster-state", "initial-cluster-token", "data-dir", "log-dir", "log-level",
             "heartbeat-interval", "election-timeout", "snapshot-count", "metrics-addr", "reserve-data-size",
-            "binlog-server-addr", "binlog-server-user", "binlog-server-password", "binlog-server-version");
+            "binlog-server-addr", "binlog-server-user", "binlog-server-password", "binlog-server-version",
+            "binlog-server-nice");
 
     private static final Pattern NAME = Pattern.compile("[^\\s=,]{1,128}");
     private static final Map<String, String> LOG_LEVELS = Map.of("trace", "TRACE", "debug", "DEBUG", "info", "INFO",
@@ -250,6 +256,9 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         }
         if (snapshotCount < 1) {
             throw new ConfigException("snapshot-count", snapshotCount + " must be a positive number of raft entries");
+        }
+        if (binlogServerNice < 0 || binlogServerNice > 19) {
+            throw new ConfigException("binlog-server-nice", binlogServerNice + " must be a niceness 0..19");
         }
     }
 
@@ -421,15 +430,18 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         HttpUrl metrics = value(raw, "metrics-addr", NodeConfig::parseHostPort, null);
         long reserve = value(raw, "reserve-data-size", NodeConfig::parseSize, DEFAULT_RESERVE_DATA_SIZE);
         long snapshotCount = value(raw, "snapshot-count", NodeConfig::parseCount, DEFAULT_SNAPSHOT_COUNT);
+        int binlogServerNice = value(raw, "binlog-server-nice", NodeConfig::parseNice,
+                BinlogServerConfig.DEFAULT_THREAD_NICE);
         try {
             BinlogServerSettings binlogServer = null;
-            if (raw.keySet().stream().anyMatch(k -> k.startsWith("binlog-server-") && text(raw, k) != null)) {
+            if (raw.keySet().stream().anyMatch(k -> k.startsWith("binlog-server-") && !k.equals("binlog-server-nice")
+                    && text(raw, k) != null)) {
                 binlogServer = new BinlogServerSettings(text(raw, "binlog-server-addr"),
                         text(raw, "binlog-server-user"), rawText(raw, "binlog-server-password"),
                         text(raw, "binlog-server-version"));
             }
             return new NodeConfig(name, adminUrl, peerUrl, cluster, state, token, dataDir, logDir, logLevel,
-                    heartbeat, election, metrics, reserve, binlogServer, snapshotCount);
+                    heartbeat, election, metrics, reserve, binlogServer, snapshotCount, binlogServerNice);
         } catch (ConfigException e) {
             Raw r = e.key() == null ? null : raw.get(e.key());
             throw e.withSource(r == null ? null : r.source());
@@ -587,10 +599,6 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]i?b?|b)?",
             Pattern.CASE_INSENSITIVE);
 
-    /**
-     * A size in bytes: {@code 10GB}, {@code 512MB}, {@code 1.5TiB}, {@code 4096B} (K, M, G, T, P with or without
-     * "B"/"iB", all powers of 1024). A plain number means GB, as {@code reserve-data-size} did in the original.
-     */
     /** A plain positive integer, e.g. {@code snapshot-count: 10000}. */
     public static long parseCount(String text) {
         try {
@@ -604,6 +612,23 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         }
     }
 
+    /** A niceness, 0 (the node's priority) to 19 (the lowest). */
+    public static int parseNice(String text) {
+        try {
+            int n = Integer.parseInt(text.strip());
+            if (n >= 0 && n <= 19) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the same message as out of range
+        }
+        throw new IllegalArgumentException(quote(text) + " must be a niceness 0..19");
+    }
+
+    /**
+     * A size in bytes: {@code 10GB}, {@code 512MB}, {@code 1.5TiB}, {@code 4096B} (K, M, G, T, P with or without
+     * "B"/"iB", all powers of 1024). A plain number means GB, as {@code reserve-data-size} did in the original.
+     */
     public static long parseSize(String text) {
         String s = text == null ? "" : text.strip();
         Matcher m = SIZE.matcher(s);
@@ -660,35 +685,42 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken, dir,
                 logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
-                snapshotCount);
+                snapshotCount, binlogServerNice);
     }
 
     /** A copy with another initial-cluster-state. */
     public NodeConfig withInitialClusterState(ClusterState state) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, state, initialClusterToken, dataDir,
                 logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
-                snapshotCount);
+                snapshotCount, binlogServerNice);
     }
 
     /** A copy with other raft timings. */
     public NodeConfig withTimings(Duration heartbeat, Duration election) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
                 dataDir, logDir, logLevel, heartbeat, election, metricsAddr, reserveDataSize, binlogServer,
-                snapshotCount);
+                snapshotCount, binlogServerNice);
     }
 
     /** A copy with another binlog server (null: none). */
     public NodeConfig withBinlogServer(BinlogServerSettings settings) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
                 dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, settings,
-                snapshotCount);
+                snapshotCount, binlogServerNice);
     }
 
     /** A copy with another snapshot-count. */
     public NodeConfig withSnapshotCount(long count) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
                 dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize,
-                binlogServer, count);
+                binlogServer, count, binlogServerNice);
+    }
+
+    /** A copy with another binlog-server-nice. */
+    public NodeConfig withBinlogServerNice(int nice) {
+        return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
+                dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize,
+                binlogServer, snapshotCount, nice);
     }
 
     /** {@code initial-cluster} as written in YAML: {@code name=http://host:port,...}. */
@@ -730,6 +762,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
                 out.put("binlog-server-version", binlogServer.version());
             }
         }
+        out.put("binlog-server-nice", Integer.toString(binlogServerNice));
         try {
             return YAMLMapper.builder()
                     .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -746,7 +779,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
                 + initialClusterState.text() + " members=" + initialCluster.size() + " token=" + initialClusterToken
                 + " data-dir=" + dataDir + " heartbeat=" + formatDuration(heartbeatInterval) + " election-timeout="
                 + formatDuration(electionTimeout) + " snapshot-count=" + snapshotCount
-                + " reserve-data-size=" + reserveDataSize
+                + " reserve-data-size=" + reserveDataSize + " binlog-server-nice=" + binlogServerNice
                 + (binlogServer == null ? "" : " binlog-server-addr=" + binlogServer.addr() + " binlog-server-user="
                 + binlogServer.user());
     }

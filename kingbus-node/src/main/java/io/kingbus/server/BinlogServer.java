@@ -108,10 +108,12 @@ public final class BinlogServer implements AutoCloseable {
             return this;
         }
         Transport t = Transport.best();
-        bossGroup = t.group(1, "kingbus-binlog-accept");
-        workerGroup = t.group(Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors())), "kingbus-binlog-io");
+        int nice = config.threadNice();
+        bossGroup = t.group(1, "kingbus-binlog-accept", nice);
+        workerGroup = t.group(Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors())), "kingbus-binlog-io",
+                nice);
         dumpExecutor = new ThreadPoolExecutor(config.dumpThreads(), config.dumpThreads(), 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemonThreads("kingbus-binlog-dump"));
+                new LinkedBlockingQueue<>(), ThreadNiceness.of(daemonThreads("kingbus-binlog-dump"), nice));
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
                 .channel(t.serverChannel())
@@ -151,9 +153,9 @@ public final class BinlogServer implements AutoCloseable {
         long sweepMillis = Math.max(50, Math.min(1000, config.connectTimeout().toMillis() / 2));
         sweeper = workerGroup.next().scheduleAtFixedRate(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
         running = true;
-        log.info("binlog server listening on {}:{} ({}, user {}, server_id {}, server_uuid {}, version {})",
-                config.host(), boundPort, t.name(), config.user(), config.serverId(), config.serverUuid(),
-                config.serverVersion());
+        log.info("binlog server listening on {}:{} ({}, threads at nice {}, user {}, server_id {}, server_uuid {}, "
+                        + "version {})", config.host(), boundPort, t.name(), nice, config.user(), config.serverId(),
+                config.serverUuid(), config.serverVersion());
         return this;
     }
 
@@ -473,7 +475,6 @@ public final class BinlogServer implements AutoCloseable {
         };
     }
 
-    /** Netty's epoll transport when the native library loads (it is a runtime dependency), else NIO. */
     /**
      * Netty's default estimator counts a FileRegion as 0 bytes, so a dump sending large events from their files would
      * never see its channel become unwritable: count a region as the bytes it has to send.
@@ -497,10 +498,11 @@ public final class BinlogServer implements AutoCloseable {
         }
     };
 
+    /** Netty's epoll transport when the native library loads (it is a runtime dependency), else NIO. */
     private record Transport(String name, Class<? extends ServerChannel> serverChannel,
                              java.util.function.BiFunction<Integer, ThreadFactory, EventLoopGroup> groups) {
-        EventLoopGroup group(int threads, String prefix) {
-            return groups.apply(threads, new DefaultThreadFactory(prefix, true));
+        EventLoopGroup group(int threads, String prefix, int nice) {
+            return groups.apply(threads, ThreadNiceness.of(new DefaultThreadFactory(prefix, true), nice));
         }
 
         @SuppressWarnings("unchecked")

@@ -20,11 +20,13 @@ import java.util.UUID;
  * @param dumpThreads     threads that read the store for all dump sessions (not one per client)
  * @param writeBufferHigh a dump pauses while more than this many bytes wait in its socket buffer (plus at most one
  *                        event); it resumes below {@code writeBufferHigh / 2}
+ * @param threadNice      the Linux niceness (0..19) of the server's threads, so that with many replicas reading the
+ *                        node's raft and apply threads keep the CPU they need ({@link ThreadNiceness}); 0: the node's
  */
 public record BinlogServerConfig(String host, int port, String user, String password, long serverId,
                                  String serverUuid, String serverVersion, int maxConnections,
                                  Duration connectTimeout, Duration waitTimeout, int dumpThreads,
-                                 int writeBufferHigh) {
+                                 int writeBufferHigh, int threadNice) {
 
     /**
      * A 5.7-shaped version: MySQL 5.7 and 8.0 replicas, MySQL's mysqlbinlog and mysql-binlog-connector-java accept
@@ -33,6 +35,9 @@ public record BinlogServerConfig(String host, int port, String user, String pass
      * @source_...) then use the older spellings, which every stored binlog's tools understand.
      */
     public static final String DEFAULT_VERSION = "5.7.22-kingbus";
+
+    /** The default {@link #threadNice()}: below raft and apply, still a tenth of their weight when they compete. */
+    public static final int DEFAULT_THREAD_NICE = 10;
 
     public BinlogServerConfig {
         Objects.requireNonNull(host, "host");
@@ -64,6 +69,9 @@ public record BinlogServerConfig(String host, int port, String user, String pass
         if (writeBufferHigh < 16 * 1024) {
             throw new IllegalArgumentException("writeBufferHigh must be at least 16 KiB");
         }
+        if (threadNice < 0 || threadNice > 19) {
+            throw new IllegalArgumentException("thread niceness must be 0..19, got " + threadNice);
+        }
     }
 
     /** Defaults for everything but the address and credentials; a random server_uuid and server_id. */
@@ -71,7 +79,7 @@ public record BinlogServerConfig(String host, int port, String user, String pass
         UUID uuid = UUID.randomUUID();
         return new BinlogServerConfig(host, port, user, password, defaultServerId(uuid), uuid.toString(), null,
                 1024, Duration.ofSeconds(10), Duration.ofHours(8),
-                Math.max(2, Runtime.getRuntime().availableProcessors()), 1 << 20);
+                Math.max(2, Runtime.getRuntime().availableProcessors()), 1 << 20, DEFAULT_THREAD_NICE);
     }
 
     /** A server_id derived from a UUID, away from the small ids people give their servers (1..2^20). */
@@ -120,27 +128,32 @@ public record BinlogServerConfig(String host, int port, String user, String pass
 
     public BinlogServerConfig withAddress(String newHost, int newPort) {
         return new BinlogServerConfig(newHost, newPort, user, password, serverId, serverUuid, serverVersion,
-                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh);
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice);
     }
 
     public BinlogServerConfig withIdentity(long newServerId, String newServerUuid) {
         return new BinlogServerConfig(host, port, user, password, newServerId, newServerUuid, serverVersion,
-                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh);
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice);
     }
 
     public BinlogServerConfig withServerVersion(String version) {
         return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, version, maxConnections,
-                connectTimeout, waitTimeout, dumpThreads, writeBufferHigh);
+                connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice);
     }
 
     public BinlogServerConfig withLimits(int newMaxConnections, Duration newConnectTimeout, Duration newWaitTimeout) {
         return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
-                newMaxConnections, newConnectTimeout, newWaitTimeout, dumpThreads, writeBufferHigh);
+                newMaxConnections, newConnectTimeout, newWaitTimeout, dumpThreads, writeBufferHigh, threadNice);
     }
 
     public BinlogServerConfig withDumpThreads(int threads, int newWriteBufferHigh) {
         return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
-                maxConnections, connectTimeout, waitTimeout, threads, newWriteBufferHigh);
+                maxConnections, connectTimeout, waitTimeout, threads, newWriteBufferHigh, threadNice);
+    }
+
+    public BinlogServerConfig withThreadNice(int nice) {
+        return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, nice);
     }
 
     /** Never prints the password. */

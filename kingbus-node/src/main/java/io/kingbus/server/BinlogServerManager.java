@@ -60,6 +60,7 @@ public final class BinlogServerManager implements AutoCloseable {
 
     private final BinlogStore store;
     private final Path settingsFile;
+    private final int threadNice;
     private Settings settings;
     private BinlogServer server;
     private String lastError;
@@ -92,6 +93,18 @@ public final class BinlogServerManager implements AutoCloseable {
      * failure to start is logged and shown in {@link #status()}, not thrown.
      */
     public BinlogServerManager(BinlogStore store, Path dataDir, Declared declared) {
+        this(store, dataDir, declared, BinlogServerConfig.DEFAULT_THREAD_NICE);
+    }
+
+    /**
+     * As {@link #BinlogServerManager(BinlogStore, Path, Declared)}, with the niceness of the server's threads (a node
+     * setting, not kept: {@link BinlogServerConfig#threadNice()}).
+     */
+    public BinlogServerManager(BinlogStore store, Path dataDir, Declared declared, int threadNice) {
+        if (threadNice < 0 || threadNice > 19) {
+            throw new IllegalArgumentException("thread niceness must be 0..19, got " + threadNice);
+        }
+        this.threadNice = threadNice;
         this.store = Objects.requireNonNull(store, "store");
         this.settingsFile = dataDir.resolve(SETTINGS_FILE);
         this.settings = load();
@@ -210,11 +223,12 @@ public final class BinlogServerManager implements AutoCloseable {
         }
     }
 
-    private static BinlogServerConfig configOf(Settings s) {
+    private BinlogServerConfig configOf(Settings s) {
         BinlogServerConfig.HostPort hp = BinlogServerConfig.parseAddr(s.addr());
         return BinlogServerConfig.of(hp.host(), hp.port(), s.user(), s.password())
                 .withIdentity(s.serverId(), s.serverUuid())
-                .withServerVersion(s.serverVersion());
+                .withServerVersion(s.serverVersion())
+                .withThreadNice(threadNice);
     }
 
     private Settings load() {

@@ -6,7 +6,9 @@ import ch.qos.logback.core.read.ListAppender;
 import io.kingbus.admin.HttpUrl;
 import io.kingbus.server.BinlogServerManager;
 import io.kingbus.server.BinlogServerStatus;
+import io.kingbus.server.BinlogServerConfig;
 import io.kingbus.testkit.FreePorts;
+import io.kingbus.testkit.ProcThreads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -59,9 +61,22 @@ class BinlogServerConfigKeysTest {
     }
 
     @Test
+    void theNicenessOfTheServersThreadsIsANodeKeyOfItsOwn() {
+        NodeConfig plain = NodeConfig.parse(MINIMAL, "kingbus.yaml", Map.of());
+        assertThat(plain.binlogServerNice()).isEqualTo(BinlogServerConfig.DEFAULT_THREAD_NICE).isEqualTo(10);
+        NodeConfig yaml = NodeConfig.parse(MINIMAL + "binlog-server-nice: 19\n", "kingbus.yaml", Map.of());
+        assertThat(yaml.binlogServerNice()).isEqualTo(19);
+        assertThat(yaml.binlogServer()).as("it applies to a server the admin API starts: no address needed").isNull();
+        assertThat(NodeConfig.parse(MINIMAL + "binlog-server-nice: 19\n", "kingbus.yaml",
+                Map.of("KINGBUS_BINLOG_SERVER_NICE", "0")).binlogServerNice()).isZero();
+        assertThat(yaml.describe()).contains("binlog-server-nice=19");
+    }
+
+    @Test
     void toYamlRoundTripsTheKeys() throws IOException {
         NodeConfig c = NodeConfig.parse(MINIMAL + "binlog-server-addr: 127.0.0.1:3390\nbinlog-server-user: kb\n"
-                + "binlog-server-password: pw\nbinlog-server-version: 5.7.22-x\n", "kingbus.yaml", Map.of());
+                + "binlog-server-password: pw\nbinlog-server-version: 5.7.22-x\nbinlog-server-nice: 3\n", "kingbus.yaml",
+                Map.of());
         Path file = tmp.resolve("round.yaml");
         Files.writeString(file, c.toYaml());
         assertThat(NodeConfig.load(file, Map.of())).isEqualTo(c);
@@ -86,6 +101,16 @@ class BinlogServerConfigKeysTest {
                 + "'127.0.0.1:99999' is not host:port with a port 0..65535 (from env KINGBUS_BINLOG_SERVER_ADDR)");
     }
 
+    @Test
+    void aNicenessOutside0To19IsRefused() {
+        assertError(MINIMAL + "binlog-server-nice: 20\n", Map.of(),
+                "invalid config: binlog-server-nice: '20' must be a niceness 0..19 (from kingbus.yaml line 4)");
+        assertError(MINIMAL, Map.of("KINGBUS_BINLOG_SERVER_NICE", "-5"),
+                "invalid config: binlog-server-nice: '-5' must be a niceness 0..19 (from env KINGBUS_BINLOG_SERVER_NICE)");
+        assertError(MINIMAL + "binlog-server-nice: low\n", Map.of(),
+                "invalid config: binlog-server-nice: 'low' must be a niceness 0..19 (from kingbus.yaml line 4)");
+    }
+
     private static void assertError(String yaml, Map<String, String> env, String message) {
         ConfigException e = catchThrowableOfType(() -> NodeConfig.parse(yaml, "kingbus.yaml", env),
                 ConfigException.class);
@@ -101,7 +126,8 @@ class BinlogServerConfigKeysTest {
                 new HttpUrl("http", "127.0.0.1", peer), Map.of("n1", new HttpUrl("http", "127.0.0.1", peer)),
                 NodeConfig.ClusterState.NEW, "keys-test", tmp.resolve("data"), null, "INFO", Duration.ofMillis(200),
                 Duration.ofMillis(1000), null, 0,
-                new NodeConfig.BinlogServerSettings("127.0.0.1:" + port, "kb", SECRET, null));
+                new NodeConfig.BinlogServerSettings("127.0.0.1:" + port, "kb", SECRET, null))
+                .withBinlogServerNice(16); // unlike the default, to tell this node's threads from others in the JVM
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         logs.start();
@@ -116,6 +142,12 @@ class BinlogServerConfigKeysTest {
                 assertThat(s.addr()).isEqualTo("127.0.0.1:" + port);
                 assertThat(s.password()).isEqualTo(BinlogServerStatus.REDACTED);
                 assertLogin(port, "kb", SECRET);
+                assertThat(ProcThreads.named("kingbus-binlog-")).filteredOn(t -> t.nice() == 16)
+                        .as("the server's accept and IO threads at binlog-server-nice").hasSizeGreaterThanOrEqualTo(2);
+                int own = ProcThreads.current().nice();
+                assertThat(ProcThreads.all()).filteredOn(t -> !t.comm().startsWith("kingbus-binlog-"))
+                        .as("raft, apply, syncer and admin threads keep the node's niceness")
+                        .allMatch(t -> t.nice() == own, "nice " + own);
                 uuid = s.serverUuid();
                 // the admin API stops it: it stays stopped until the next start
                 node.binlogServer().stop();

@@ -233,7 +233,8 @@ class NodeConfigTest {
                 "KINGBUS_HEARTBEAT_INTERVAL", "KINGBUS_ELECTION_TIMEOUT", "KINGBUS_SNAPSHOT_COUNT",
                 "KINGBUS_METRICS_ADDR",
                 "KINGBUS_RESERVE_DATA_SIZE", "KINGBUS_BINLOG_SERVER_ADDR", "KINGBUS_BINLOG_SERVER_USER",
-                "KINGBUS_BINLOG_SERVER_PASSWORD", "KINGBUS_BINLOG_SERVER_VERSION");
+                "KINGBUS_BINLOG_SERVER_PASSWORD", "KINGBUS_BINLOG_SERVER_VERSION",
+                "KINGBUS_BINLOG_SERVER_NICE");
     }
 
     // ------------------------------------------------------------------------------------ value syntaxes
