@@ -4,6 +4,7 @@ import io.kingbus.cluster.ClusterHarness;
 import io.kingbus.cluster.Http;
 import io.kingbus.cluster.NodeProcess;
 import io.kingbus.gtid.GtidSet;
+import io.kingbus.server.BinlogServerConfig;
 import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
@@ -63,7 +64,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * serving node and its readers on half of the CPUs and the rest on the other half, as on two hosts;
  * {@code SERVER_BENCH_PERF=/path/file} records the whole machine with {@code perf record -a -g} while the readers catch
  * up (node JVMs need {@code -XX:+PreserveFramePointer}; their and the readers' perf maps are written to /tmp);
- * {@code SERVER_BENCH_SERVING_NICE=<n>} runs the serving node's binlog-server threads at niceness n (an experiment).
+ * {@code SERVER_BENCH_SERVING_NICE=<n>} gives the nodes {@code binlog-server-nice: n} (default: the node's default,
+ * {@value io.kingbus.server.BinlogServerConfig#DEFAULT_THREAD_NICE}; 0 runs the binlog server as raft and apply).
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -100,7 +102,8 @@ public final class ServerBench {
                 "server-bench");
         ClusterHarness.Options options = ClusterHarness.Options.tests()
                 .withTimings(Duration.ofMillis(500), Duration.ofSeconds(2))
-                .withJvmArgs(nodeJvmArgs());
+                .withJvmArgs(nodeJvmArgs())
+                .withBinlogServerNice(servingNice());
         // the backlog is written fast (no fsync per commit); how fast it is read does not depend on that
         try (MySqlServer primary = MySqlServer.builder(MySqlVersion.V8_0)
                 .extraArgs("--sync-binlog=0", "--innodb-flush-log-at-trx-commit=0").start();
@@ -114,6 +117,12 @@ public final class ServerBench {
         StoreBench.deleteTree(root);
     }
 
+    /** binlog-server-nice for the nodes: env {@code SERVER_BENCH_SERVING_NICE}, else the node's default. */
+    private static int servingNice() {
+        String nice = System.getenv("SERVER_BENCH_SERVING_NICE");
+        return nice == null || nice.isBlank() ? BinlogServerConfig.DEFAULT_THREAD_NICE : Integer.parseInt(nice.strip());
+    }
+
     /**
      * The node JVMs' options (those bin/kingbus gives a node, and a heap); env {@code SERVER_BENCH_NODE_ARGS} adds
      * some (e.g. {@code -XX:StartFlightRecording=filename=/tmp/node.jfr} to profile the serving node).
@@ -123,9 +132,9 @@ public final class ServerBench {
     }
 
     private void run(int transactions, int readers, int rounds) throws Exception {
-        System.out.printf("Binlog server benchmark: MySQL 8.0.15 primary, 3 kingbus node processes (-Xmx1g) on "
-                + "loopback, a real 8.0.15 replica, %d binlog clients; %d cores; load %s%n", readers,
-                Runtime.getRuntime().availableProcessors(), load());
+        System.out.printf("Binlog server benchmark: MySQL 8.0.15 primary, 3 kingbus node processes (-Xmx1g, "
+                + "binlog-server-nice %d) on loopback, a real 8.0.15 replica, %d binlog clients; %d cores; load %s%n",
+                cluster.options.binlogServerNice(), readers, Runtime.getRuntime().availableProcessors(), load());
         primary.execute("CREATE DATABASE b",
                 "CREATE TABLE b.t (id BIGINT PRIMARY KEY, v VARBINARY(4000))",
                 "CREATE PROCEDURE b.gen(IN first BIGINT, IN n INT, IN len INT) BEGIN"
@@ -599,7 +608,6 @@ public final class ServerBench {
      * clients on other hosts; 0 runs them at the bench's priority).
      */
     private FanOutReaders.Process startReaders(int count, String cpus, GtidSet from) throws IOException {
-        reniceServingThreads();
         int nice = Integer.parseInt(System.getenv().getOrDefault("SERVER_BENCH_READERS_NICE", "19").strip());
         return new FanOutReaders.Process("127.0.0.1", servingPort, USER, PASSWORD, count, nice, cpus, from);
     }
@@ -644,37 +652,6 @@ public final class ServerBench {
     }
 
     // ------------------------------------------------------------------ measurements
-
-    /**
-     * Experiment (env {@code SERVER_BENCH_SERVING_NICE=<n>}): the serving node's binlog-server threads
-     * ({@code kingbus-binlog-*}: accept, IO event loops, dump pool) at niceness n, so the node's raft and apply
-     * threads, and the other processes, come first. Threads the pool starts later inherit it from their creator.
-     */
-    private void reniceServingThreads() throws IOException {
-        String nice = System.getenv("SERVER_BENCH_SERVING_NICE");
-        if (nice == null || nice.isBlank()) {
-            return;
-        }
-        List<String> cmd = new ArrayList<>(List.of("renice", "-n", nice.strip(), "-p"));
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(serving.pid()), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    if (Files.readString(task.resolve("comm")).startsWith("kingbus-binlog")) {
-                        cmd.add(task.getFileName().toString());
-                    }
-                } catch (IOException gone) {
-                    // the thread ended meanwhile
-                }
-            }
-        }
-        if (cmd.size() > 5) {
-            try {
-                new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 
     /** VmRSS of a process, in bytes (0 when gone). */
     private static long rss(NodeProcess n) {

@@ -173,7 +173,8 @@ final class LoopbackKubelet implements MemberAddresses, AutoCloseable {
         ClusterHarness h = harnesses.computeIfAbsent(cluster, c -> {
             try {
                 return ClusterHarness.create(root.resolve(c), 0, new ClusterHarness.Options(config.heartbeatInterval(),
-                        config.electionTimeout(), config.initialClusterToken(), nodeOptions.jvmArgs()));
+                        config.electionTimeout(), config.initialClusterToken(), nodeOptions.jvmArgs(),
+                        config.binlogServerNice()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -9,6 +9,7 @@ import io.kingbus.binlog.PositionedEvent;
 import io.kingbus.gtid.Gtid;
 import io.kingbus.gtid.GtidSet;
 import io.kingbus.node.NodeConfig;
+import io.kingbus.server.BinlogServerConfig;
 import io.kingbus.testkit.FreePorts;
 
 import java.io.IOException;
@@ -55,21 +56,27 @@ public final class ClusterHarness implements AutoCloseable {
      * @param electionTimeout election-timeout (Ratis waits between it and twice it)
      * @param token           initial-cluster-token
      * @param jvmArgs         options of every node JVM (heap, GC, JIT)
+     * @param binlogServerNice binlog-server-nice
      */
-    public record Options(Duration heartbeat, Duration electionTimeout, String token, List<String> jvmArgs) {
+    public record Options(Duration heartbeat, Duration electionTimeout, String token, List<String> jvmArgs,
+                          int binlogServerNice) {
         /** Short but stable timings and small JVMs for tests on a small machine. */
         public static Options tests() {
             return new Options(Duration.ofMillis(300), Duration.ofMillis(1500), "kingbus-test",
                     List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                            "-XX:+ExitOnOutOfMemoryError"));
+                            "-XX:+ExitOnOutOfMemoryError"), BinlogServerConfig.DEFAULT_THREAD_NICE);
         }
 
         public Options withJvmArgs(List<String> args) {
-            return new Options(heartbeat, electionTimeout, token, List.copyOf(args));
+            return new Options(heartbeat, electionTimeout, token, List.copyOf(args), binlogServerNice);
         }
 
         public Options withTimings(Duration heartbeat, Duration election) {
-            return new Options(heartbeat, election, token, jvmArgs);
+            return new Options(heartbeat, election, token, jvmArgs, binlogServerNice);
+        }
+
+        public Options withBinlogServerNice(int nice) {
+            return new Options(heartbeat, electionTimeout, token, jvmArgs, nice);
         }
 
         /** Ratis' maximum election timeout: twice the configured one. */
