@@ -456,90 +456,119 @@ public final class BinlogDumpClient implements AutoCloseable {
 
     // ------------------------------------------------------------------ stream
 
+    /**
+     * Reads the dump until it ends. What {@link #status()} shows (position, event count, last event time) is kept in
+     * locals and published once per socket read's worth of events, when the next read may wait: per event, the
+     * clock reads and the atomic and volatile writes cost the syncer and every binlog client more CPU than their
+     * parsing (docs/benchmarks.md, the fan-out profile).
+     */
     private void stream(PrimaryInfo info) {
         MySqlClientConnection c = connection;
         ChecksumType checksum = info.checksum();
         boolean semi = semiSyncActive;
         Duration idle = config.streamIdleTimeout();
-        while (true) {
-            Packet p = c.read(idle);
-            byte[] payload = p.payload();
-            int first = p.firstByte();
-            if (first == ErrPacket.HEADER) {
-                throw SyncerException.fromErr(SyncerException.Kind.SERVER_ERROR, "the primary " + c.peer()
-                        + " ended the dump", parse(() -> ErrPacket.parse(payload)));
-            }
-            if (EofPacket.isEof(payload)) {
-                if (config.nonBlocking()) {
-                    return; // the end of the primary's binlog
+        long pos = position;
+        long events = 0;
+        long eventTimestamp = 0;
+        try {
+            while (true) {
+                if (!c.hasBuffered()) {
+                    publish(pos, events, eventTimestamp);
+                    events = 0;
+                    eventTimestamp = 0;
                 }
-                // A blocking dump never ends by itself: MySQL sends EOF when it kills the dump thread (shutdown,
-                // KILL, or another replica registering with the same server_id / server_uuid).
-                throw new SyncerException(SyncerException.Kind.DISCONNECTED, "the primary " + c.peer()
-                        + " ended the dump (it is shutting down, or killed the dump thread, e.g. for another replica "
-                        + "with the same server_id or server_uuid)");
-            }
-            if (first != DumpEventPacket.HEADER) {
-                throw new SyncerException(SyncerException.Kind.PROTOCOL, "unexpected " + p + " in the dump stream");
-            }
-            DumpEventPacket d = parse(() -> DumpEventPacket.parse(payload, semi));
-            BinlogEvent event;
-            ChecksumType own;
-            try {
-                event = BinlogEvent.of(d.event());
-                own = event.checksumIn(checksum);
-            } catch (BinlogFormatException e) {
-                throw new SyncerException(SyncerException.Kind.PROTOCOL, "bad event from " + c.peer() + " after "
-                        + file + ":" + position + ": " + e.getMessage(), e);
-            }
-            if (!event.checksumMatches(own)) {
-                throw new SyncerException(SyncerException.Kind.CHECKSUM, "checksum mismatch in a "
-                        + event.typeName() + " event of " + event.length() + " bytes from " + c.peer() + " after "
-                        + file + ":" + position + "; the event was dropped");
-            }
-            String eventFile = file;
-            try {
-                switch (event.type()) {
-                    case EventType.FORMAT_DESCRIPTION -> checksum = FormatDescription.checksumOf(event);
-                    case EventType.ROTATE -> {
-                        RotateEvent r = RotateEvent.decode(event, own);
-                        if (event.isArtificial() || event.logPos() == 0) {
-                            eventFile = r.nextFile(); // the fake rotate names the file that follows
+                Packet p = c.read(idle);
+                byte[] payload = p.payload();
+                int first = p.firstByte();
+                if (first == ErrPacket.HEADER) {
+                    throw SyncerException.fromErr(SyncerException.Kind.SERVER_ERROR, "the primary " + c.peer()
+                            + " ended the dump", parse(() -> ErrPacket.parse(payload)));
+                }
+                if (EofPacket.isEof(payload)) {
+                    if (config.nonBlocking()) {
+                        return; // the end of the primary's binlog
+                    }
+                    // A blocking dump never ends by itself: MySQL sends EOF when it kills the dump thread (shutdown,
+                    // KILL, or another replica registering with the same server_id / server_uuid).
+                    throw new SyncerException(SyncerException.Kind.DISCONNECTED, "the primary " + c.peer()
+                            + " ended the dump (it is shutting down, or killed the dump thread, e.g. for another "
+                            + "replica with the same server_id or server_uuid)");
+                }
+                if (first != DumpEventPacket.HEADER) {
+                    throw new SyncerException(SyncerException.Kind.PROTOCOL, "unexpected " + p + " in the dump stream");
+                }
+                DumpEventPacket d = parse(() -> DumpEventPacket.parse(payload, semi));
+                BinlogEvent event;
+                ChecksumType own;
+                try {
+                    event = BinlogEvent.of(d.event());
+                    own = event.checksumIn(checksum);
+                } catch (BinlogFormatException e) {
+                    throw new SyncerException(SyncerException.Kind.PROTOCOL, "bad event from " + c.peer() + " after "
+                            + file + ":" + pos + ": " + e.getMessage(), e);
+                }
+                if (!event.checksumMatches(own)) {
+                    throw new SyncerException(SyncerException.Kind.CHECKSUM, "checksum mismatch in a "
+                            + event.typeName() + " event of " + event.length() + " bytes from " + c.peer() + " after "
+                            + file + ":" + pos + "; the event was dropped");
+                }
+                String eventFile = file;
+                try {
+                    switch (event.type()) {
+                        case EventType.FORMAT_DESCRIPTION -> checksum = FormatDescription.checksumOf(event);
+                        case EventType.ROTATE -> {
+                            RotateEvent r = RotateEvent.decode(event, own);
+                            if (event.isArtificial() || event.logPos() == 0) {
+                                eventFile = r.nextFile(); // the fake rotate names the file that follows
+                            }
+                            file = r.nextFile();
+                            pos = r.position();
                         }
-                        file = r.nextFile();
-                        position = r.position();
-                    }
-                    case EventType.HEARTBEAT, EventType.HEARTBEAT_V2 -> {
-                        HeartbeatEvent h = HeartbeatEvent.decode(event, own);
-                        if (!h.file().isEmpty()) {
-                            file = h.file();
-                            eventFile = h.file();
+                        case EventType.HEARTBEAT, EventType.HEARTBEAT_V2 -> {
+                            HeartbeatEvent h = HeartbeatEvent.decode(event, own);
+                            if (!h.file().isEmpty()) {
+                                file = h.file();
+                                eventFile = h.file();
+                            }
+                            pos = h.position();
+                            heartbeatsReceived.incrementAndGet();
                         }
-                        position = h.position();
-                        heartbeatsReceived.incrementAndGet();
+                        default -> {
+                        }
                     }
-                    default -> {
+                } catch (BinlogFormatException e) {
+                    throw new SyncerException(SyncerException.Kind.PROTOCOL, "bad " + event.typeName()
+                            + " event from " + c.peer() + ": " + e.getMessage(), e);
+                }
+                if (!EventType.isHeartbeat(event.type())) {
+                    events++;
+                    if (event.type() != EventType.ROTATE && event.logPos() != 0) {
+                        pos = event.logPos();
+                    }
+                    if (!event.isArtificial() && event.timestamp() != 0) {
+                        eventTimestamp = event.timestamp();
                     }
                 }
-            } catch (BinlogFormatException e) {
-                throw new SyncerException(SyncerException.Kind.PROTOCOL, "bad " + event.typeName() + " event from "
-                        + c.peer() + ": " + e.getMessage(), e);
-            }
-            if (!EventType.isHeartbeat(event.type())) {
-                eventsReceived.incrementAndGet();
-                if (event.type() != EventType.ROTATE && event.logPos() != 0) {
-                    position = event.logPos();
+                if (closing) {
+                    throw new SyncerException(SyncerException.Kind.DISCONNECTED, "closed");
                 }
-                if (!event.isArtificial() && event.timestamp() != 0) {
-                    lastEventTimestamp = event.timestamp();
-                    lastEventReceivedMillis = System.currentTimeMillis();
-                }
+                ReceivedEvent received = new ReceivedEvent(eventFile, event, own, d.ackRequested());
+                listener(() -> listener.onEvent(received));
             }
-            if (closing) {
-                throw new SyncerException(SyncerException.Kind.DISCONNECTED, "closed");
-            }
-            ReceivedEvent received = new ReceivedEvent(eventFile, event, own, d.ackRequested());
-            listener(() -> listener.onEvent(received));
+        } finally {
+            publish(pos, events, eventTimestamp);
+        }
+    }
+
+    /** Makes the stream's progress visible to {@link #status()}; {@code eventTimestamp} 0: no timed event since. */
+    private void publish(long pos, long newEvents, long eventTimestamp) {
+        position = pos;
+        if (newEvents > 0) {
+            eventsReceived.addAndGet(newEvents);
+        }
+        if (eventTimestamp != 0) {
+            lastEventTimestamp = eventTimestamp;
+            lastEventReceivedMillis = System.currentTimeMillis();
         }
     }
 

@@ -99,11 +99,17 @@ final class MySqlClientConnection implements AutoCloseable {
                                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                         if (msg instanceof ByteBuf buf) {
                                             bytesRead.addAndGet(buf.readableBytes());
-                                            if (self[0] != null) {
-                                                self[0].lastReadNanos = System.nanoTime();
-                                            }
                                         }
                                         ctx.fireChannelRead(msg);
+                                    }
+
+                                    @Override
+                                    public void channelReadComplete(ChannelHandlerContext ctx) {
+                                        // once per batch of socket reads, not per buffer: the clock costs
+                                        if (self[0] != null) {
+                                            self[0].lastReadNanos = System.nanoTime();
+                                        }
+                                        ctx.fireChannelReadComplete();
                                     }
                                 })
                                 .addLast("decoder", new PacketDecoder(maxPayload, first -> {
@@ -207,6 +213,11 @@ final class MySqlClientConnection implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #read} has packets of the last socket read at hand (it returns one without waiting). */
+    boolean hasBuffered() {
+        return !taken.isEmpty();
+    }
+
     long queuedBytes() {
         synchronized (flow) {
             return queuedBytes;
@@ -280,7 +291,7 @@ final class MySqlClientConnection implements AutoCloseable {
      */
     Packet read(Duration idleTimeout) {
         long timeout = idleTimeout.toNanos();
-        long since = System.nanoTime();
+        long since = 0; // when this read first went to the inbox: the clock is read once per burst, not per packet
         while (true) {
             if (closedByUs) {
                 throw new SyncerException(SyncerException.Kind.DISCONNECTED, "connection closed");
@@ -288,6 +299,9 @@ final class MySqlClientConnection implements AutoCloseable {
             Object o = taken.poll();
             try {
                 if (o == null) {
+                    if (since == 0) {
+                        since = System.nanoTime();
+                    }
                     o = inbox.poll(200, TimeUnit.MILLISECONDS);
                     if (o instanceof List<?> packets) {
                         for (Object p : packets) {
