@@ -21,6 +21,16 @@ final class ProcStat {
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime (fields 14, 15) in USER_HZ
     }
 
+    /**
+     * System + softirq CPU seconds of all CPUs so far ({@code /proc/stat}): kernel work such as loopback TCP, part of
+     * which no process's or thread's own time (and so no niceness) covers.
+     */
+    static double machineKernelSeconds() throws IOException {
+        String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0); // "cpu  user nice system idle iowait irq softirq"
+        String[] f = cpu.trim().split("\\s+");
+        return (Long.parseLong(f[3]) + Long.parseLong(f[7])) / 100.0;
+    }
+
     /** The thread name in the text of a {@code stat} file. */
     static String commandOf(String stat) {
         return stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));

@@ -371,10 +371,11 @@ public final class ServerBench {
         b.print();
         System.out.println();
         System.out.printf("(b2) syncer ingest, %,d transactions (%.1f MB) per backlog, %d rounds of the three "
-                + "conditions (trx/s to the leader's store; CPU-s from the syncer's start until all 3 nodes have it)%n",
+                + "conditions (trx/s to the leader's store; CPU-s from the syncer's start until all 3 nodes have it; kernel: "
+                + "system + softirq time of all CPUs, which includes loopback TCP for readers on this host)%n",
                 second, secondBytes / 1e6, ingestRounds);
         Table c = new Table("condition", "trx/s, each round", "median", "vs no readers", "all 3 nodes, s",
-                "serving node CPU-s", "readers' CPU-s");
+                "serving node CPU-s", "readers' CPU-s", "kernel CPU-s (machine)");
         double base = IngestRound.median(alone, second);
         Map<String, List<IngestRound>> conditions = new java.util.LinkedHashMap<>();
         conditions.put("no readers", alone);
@@ -387,7 +388,8 @@ public final class ServerBench {
                     withReaders ? String.format("%+.0f%%", (median / base - 1) * 100) : "",
                     IngestRound.each(runs, "%.2f", x -> x.allSeconds),
                     IngestRound.each(runs, "%.2f", x -> x.servingCpu),
-                    withReaders ? IngestRound.each(runs, "%.2f", x -> x.readersCpu) : "");
+                    withReaders ? IngestRound.each(runs, "%.2f", x -> x.readersCpu) : "",
+                    IngestRound.each(runs, "%.2f", x -> x.kernelCpu));
         });
         c.print();
         System.out.println("load at the end: " + load());
@@ -500,7 +502,7 @@ public final class ServerBench {
 
     /** One backlog's ingest, and what the serving node and the readers' process used meanwhile. */
     record IngestRound(double leaderSeconds, double allSeconds, double servingCpu, double readersCpu,
-                       long committedTrx, long slowestReader) {
+                       double kernelCpu, long committedTrx, long slowestReader) {
         static double median(List<IngestRound> rounds, int transactions) {
             double[] rates = rounds.stream().mapToDouble(r -> transactions / r.leaderSeconds).sorted().toArray();
             int n = rates.length;
@@ -518,11 +520,14 @@ public final class ServerBench {
     private IngestRound ingestRound(FanOutReaders.Process fan) throws Exception {
         double serving0 = cpuSeconds(serving.pid());
         double readers0 = fan == null ? 0 : cpuSeconds(fan.pid());
+        double kernel0 = ProcStat.machineKernelSeconds();
         double[] s = ingest();
         double servingCpu = cpuSeconds(serving.pid()) - serving0;
         double readersCpu = fan == null ? 0 : cpuSeconds(fan.pid()) - readers0;
+        double kernelCpu = ProcStat.machineKernelSeconds() - kernel0;
         long committed = GtidSet.parse(primary.gtidExecuted()).count();
-        return new IngestRound(s[0], s[1], servingCpu, readersCpu, committed, fan == null ? 0 : fan.slowest());
+        return new IngestRound(s[0], s[1], servingCpu, readersCpu, kernelCpu, committed,
+                fan == null ? 0 : fan.slowest());
     }
 
     private void stopSyncer() throws Exception {

@@ -125,6 +125,7 @@ class KingbusOperatorTest {
         kc.getSpec().binlogServer = new BinlogServerSpec();
         kc.getSpec().binlogServer.enabled = true;
         kc.getSpec().binlogServer.credentialsSecret = new SecretKeys("binlog-creds");
+        kc.getSpec().binlogServer.threadNice = 15;
         kc = client.resource(kc).create();
         String uid = kc.getMetadata().getUid();
 
@@ -166,6 +167,8 @@ class KingbusOperatorTest {
         assertThat(password.getValue()).isNull();
         assertThat(password.getValueFrom().getSecretKeyRef().getName()).isEqualTo("binlog-creds");
         assertThat(password.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
+        assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("KINGBUS_BINLOG_SERVER_NICE"))
+                .extracting(EnvVar::getValue).as("spec.binlogServer.threadNice").containsExactly("15");
         assertThat(cm.getData().get(ClusterResources.BOOTSTRAP_MEMBERS)).isEqualTo("kb-create-0,kb-create-1,kb-create-2");
         assertThat(cm.getData().get(ClusterResources.CONFIG_FILE)).contains("initial-cluster-token: kb-create.test")
                 .contains("data-dir: /var/lib/kingbus").doesNotContain(PASSWORD);

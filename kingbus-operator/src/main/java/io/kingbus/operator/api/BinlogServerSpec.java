@@ -23,6 +23,13 @@ public class BinlogServerSpec {
     @JsonPropertyDescription("Server version string the binlog server announces (default: the node's).")
     public String version;
 
+    @JsonPropertyDescription("Linux niceness (0..19) of the binlog server's threads on every node, so that raft and "
+            + "apply keep the CPU they need while many replicas read; the node's binlog-server-nice (default: the "
+            + "node's, 10; 0: the same priority as the rest of the node).")
+    @Min(0)
+    @Max(19)
+    public Integer threadNice;
+
     public boolean serverEnabled() {
         return Boolean.TRUE.equals(enabled);
     }

@@ -281,6 +281,9 @@ public final class ClusterResources {
             }
             b.addNewPort().withName("binlog").withContainerPort(bs.portOrDefault()).endPort();
         }
+        if (bs != null && bs.threadNice != null) { // also for a server started through the admin API
+            env.add(new EnvVar("KINGBUS_BINLOG_SERVER_NICE", bs.threadNice.toString(), null));
+        }
         return b.withEnv(env).build();
     }
 
