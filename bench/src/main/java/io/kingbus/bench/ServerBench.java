@@ -53,7 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * bench/run server [transactions, default 100000 [readers, default 100 [row bytes, default 100
- *                  [IO-thread rounds, default 3]]]]
+ *                  [IO-thread rounds, default 3; 0 skips (a)]]]]
  * </pre>
  *
  * Node JVM options can be added with the environment variable {@code SERVER_BENCH_NODE_ARGS}; with
@@ -65,7 +65,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code SERVER_BENCH_PERF=/path/file} records the whole machine with {@code perf record -a -g} while the readers catch
  * up (node JVMs need {@code -XX:+PreserveFramePointer}; their and the readers' perf maps are written to /tmp);
  * {@code SERVER_BENCH_SERVING_NICE=<n>} gives the nodes {@code binlog-server-nice: n} (default: the node's default,
- * {@value io.kingbus.server.BinlogServerConfig#DEFAULT_THREAD_NICE}; 0 runs the binlog server as raft and apply).
+ * {@value io.kingbus.server.BinlogServerConfig#DEFAULT_THREAD_NICE}; 0 runs the binlog server as raft and apply);
+ * {@code SERVER_BENCH_NICE_AB=<n>} runs each (b2) condition with readers twice per round, at the nodes' setting and
+ * with the serving threads reniced to n from outside (root, to go below the setting), alternating which goes first.
  */
 public final class ServerBench {
     private static final Duration TIMEOUT = Duration.ofMinutes(15);
@@ -180,67 +182,7 @@ public final class ServerBench {
         String target = primary.gtidExecuted();
         System.out.printf("backlog: %,d transactions, %.1f MB of binlog; the syncer, tailing, had it on a raft "
                 + "majority %.2f s after the writes ended%n", transactions, bytes / 1e6, ingest[0]);
-        // after a pause, the least of three seconds: right after an ingest the node's JIT is still compiling
-        Thread.sleep(3000);
-        double idlePerSecond = Double.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            double idle0 = cpuSeconds(serving.pid());
-            Thread.sleep(1000);
-            idlePerSecond = Math.min(idlePerSecond, cpuSeconds(serving.pid()) - idle0);
-        }
-        System.out.printf("the serving node uses %.3f CPU s per s while idle (raft heartbeats, housekeeping)%n",
-                idlePerSecond);
-        // IO thread alone: rounds alternating which source goes first; then IO + SQL twice from each
-        Map<Boolean, List<double[]>> io = new java.util.LinkedHashMap<>();
-        io.put(false, new ArrayList<>());
-        io.put(true, new ArrayList<>());
-        boolean flip = "1".equals(System.getenv("SERVER_BENCH_KINGBUS_FIRST"));
-        int warmPasses = Integer.getInteger("bench.server.warm-passes", 2);
-        if (warmPasses > 0) {
-            // The node's JIT compiles the serving path on its first serves (a perf profile of the node over the first
-            // runs: ~85% of its samples in the C2 and C1 compiler threads), which mysqld, compiled ahead of time, does
-            // not pay: a node that has been serving is past it. These passes are shown, not counted.
-            System.out.printf("warm-up passes (not counted): %d from each source%n", warmPasses);
-            for (int pass = 0; pass < warmPasses; pass++) {
-                for (boolean fromKingbus : new boolean[] {false, true}) {
-                    fromSource(fromKingbus, true, target, warmSet, warmLastId);
-                }
-            }
-            System.out.println("measured runs:");
-        }
-        for (int round = 0; round < rounds; round++) {
-            for (boolean fromKingbus : round % 2 == 0 ^ flip ? new boolean[] {false, true}
-                    : new boolean[] {true, false}) {
-                io.get(fromKingbus).add(fromSource(fromKingbus, true, target, warmSet, warmLastId));
-            }
-        }
-        Map<Boolean, List<double[]>> whole = new java.util.LinkedHashMap<>();
-        whole.put(false, new ArrayList<>());
-        whole.put(true, new ArrayList<>());
-        for (boolean fromKingbus : flip ? new boolean[] {true, false, false, true}
-                : new boolean[] {false, true, true, false}) {
-            whole.get(fromKingbus).add(fromSource(fromKingbus, false, target, warmSet, warmLastId));
-        }
-        Table a = new Table("source", "replica threads", "runs", "seconds (each run, fastest first)", "trx/s (best)",
-                "MB/s (best)", "source CPU s per run", "of which serving");
-        for (boolean fromKingbus : new boolean[] {false, true}) {
-            String source = fromKingbus ? "kingbus follower " + serving.name : "real primary 8.0.15";
-            for (boolean ioOnly : new boolean[] {true, false}) {
-                List<double[]> runs = (ioOnly ? io : whole).get(fromKingbus);
-                double[] secs = runs.stream().mapToDouble(run -> run[0]).sorted().toArray();
-                double best = secs[0];
-                String each = java.util.Arrays.stream(secs).mapToObj(x -> String.format("%.2f", x))
-                        .collect(java.util.stream.Collectors.joining(", "));
-                double cpu = runs.stream().mapToDouble(run -> run[1]).average().orElse(0);
-                double seconds = runs.stream().mapToDouble(run -> run[0]).average().orElse(0);
-                a.row(source, ioOnly ? "IO thread (relay log)" : "IO + SQL (gtid_executed)", runs.size(),
-                        each, Table.f0(transactions / best),
-                        Table.f1(bytes / best / 1e6), String.format("%.2f", cpu),
-                        !fromKingbus ? "all" : ioOnly ? String.format("%.2f", cpu - idlePerSecond * seconds)
-                                // serving is ~1 s of a ~10 s run: the idle estimate would be most of the figure
-                                : "-");
-            }
-        }
+        Table a = rounds > 0 ? oneReplica(rounds, transactions, bytes, target, warmSet, warmLastId) : null;
         resetTo(warmSet, warmLastId);
 
         // (b1) fan-out: the readers read everything after the warm-ups (what (a) wrote and one more backlog), then
@@ -306,9 +248,22 @@ public final class ServerBench {
         // (b2) the syncer's ingest of a backlog without readers, while they catch up, while they tail: in rounds, so
         // that a trend over the run (the JIT, the files growing) weighs on every condition alike
         int ingestRounds = Integer.getInteger("bench.server.ingest-rounds", 4);
+        // env SERVER_BENCH_NICE_AB=<n>: each condition with readers also with the serving threads reniced to n, in the
+        // same rounds (alternating which goes first), for a comparison free of the run-to-run trend
+        int configuredNice = cluster.options.binlogServerNice();
+        String ab = System.getenv("SERVER_BENCH_NICE_AB");
+        List<Integer> nices = ab == null || ab.isBlank() ? List.of(configuredNice)
+                : List.of(configuredNice, Integer.parseInt(ab.strip()));
+        java.util.function.BiFunction<String, Integer, String> label = (what, nice) ->
+                readers + " readers " + what + (nices.size() > 1 ? ", serving at nice " + nice : "");
+        Map<String, List<IngestRound>> conditions = new java.util.LinkedHashMap<>();
         List<IngestRound> alone = new ArrayList<>();
-        List<IngestRound> catchingUp = new ArrayList<>();
-        List<IngestRound> tailing = new ArrayList<>();
+        conditions.put("no readers", alone);
+        for (String what : List.of("catching up", "tailing")) {
+            for (int nice : nices) {
+                conditions.put(label.apply(what, nice), new ArrayList<>());
+            }
+        }
         List<Double> tailSeconds = new ArrayList<>();
         long secondBytes = 0;
         for (int round = 0; round < ingestRounds; round++) {
@@ -316,38 +271,50 @@ public final class ServerBench {
             nextBacklog(second);
             secondBytes = binlogBytes() - bytesBefore;
             alone.add(ingestRound(null));
+            List<Integer> order = round % 2 == 1 && nices.size() > 1 ? List.of(nices.get(1), nices.get(0)) : nices;
 
             // catching up: they start two backlogs behind (~10 s of reading), the backlog waiting on the primary
-            String behind = primary.gtidExecuted();
-            nextBacklog(2 * second);
-            ingest();
-            nextBacklog(second);
-            try (FanOutReaders.Process fan = startReaders(readers, readersCpus, GtidSet.parse(behind))) {
-                fan.awaitReading();
-                IngestRound measured = ingestRound(fan);
-                catchingUp.add(measured);
-                if (measured.slowestReader >= measured.committedTrx) {
-                    System.out.println("  note: the slowest reader had caught up before the end of catching-up round "
-                            + (round + 1));
+            for (int nice : order) {
+                reniceServingThreads(nice, nices.size() > 1);
+                String behind = primary.gtidExecuted();
+                nextBacklog(2 * second);
+                ingest();
+                nextBacklog(second);
+                try (FanOutReaders.Process fan = startReaders(readers, readersCpus, GtidSet.parse(behind))) {
+                    fan.awaitReading();
+                    IngestRound measured = ingestRound(fan);
+                    conditions.get(label.apply("catching up", nice)).add(measured);
+                    if (measured.slowestReader >= measured.committedTrx) {
+                        System.out.println("  note: the slowest reader had caught up before the end of catching-up "
+                                + "round " + (round + 1));
+                    }
                 }
             }
 
             // tailing: they start where kingbus is, then the backlog commits
-            String committed = primary.gtidExecuted();
-            nextBacklog(second);
-            try (FanOutReaders.Process fan = startReaders(readers, readersCpus, GtidSet.parse(committed))) {
-                fan.awaitReading();
-                long t1 = System.nanoTime();
-                tailing.add(ingestRound(fan));
-                fan.awaitDone(GtidSet.parse(primary.gtidExecuted()).count());
-                tailSeconds.add((System.nanoTime() - t1) / 1e9);
+            for (int nice : order) {
+                reniceServingThreads(nice, nices.size() > 1);
+                String committed = primary.gtidExecuted();
+                nextBacklog(second);
+                try (FanOutReaders.Process fan = startReaders(readers, readersCpus, GtidSet.parse(committed))) {
+                    fan.awaitReading();
+                    long t1 = System.nanoTime();
+                    conditions.get(label.apply("tailing", nice)).add(ingestRound(fan));
+                    fan.awaitDone(GtidSet.parse(primary.gtidExecuted()).count());
+                    if (nice == configuredNice) {
+                        tailSeconds.add((System.nanoTime() - t1) / 1e9);
+                    }
+                }
             }
         }
+        reniceServingThreads(configuredNice, nices.size() > 1);
 
         System.out.println();
-        System.out.println("(a) one replica catching up the backlog, load " + load());
-        a.print();
-        System.out.println();
+        if (a != null) {
+            System.out.println("(a) one replica catching up the backlog, load " + load());
+            a.print();
+            System.out.println();
+        }
         System.out.printf("(b) %d binlog clients reading the binlog after the warm-ups (%.1f MB, %,d transactions "
                 + "each) from %s%s%n", readers, (total - warmBytes) / 1e6, totalTrx - GtidSet.parse(warmSet).count(),
                 serving.name, split ? " (placed apart: " + readersCpus + ")" : "");
@@ -377,10 +344,6 @@ public final class ServerBench {
         Table c = new Table("condition", "trx/s, each round", "median", "vs no readers", "all 3 nodes, s",
                 "serving node CPU-s", "readers' CPU-s", "kernel CPU-s (machine)");
         double base = IngestRound.median(alone, second);
-        Map<String, List<IngestRound>> conditions = new java.util.LinkedHashMap<>();
-        conditions.put("no readers", alone);
-        conditions.put(readers + " readers catching up", catchingUp);
-        conditions.put(readers + " readers tailing", tailing);
         conditions.forEach((condition, runs) -> {
             double median = IngestRound.median(runs, second);
             boolean withReaders = runs != alone;
@@ -393,6 +356,73 @@ public final class ServerBench {
         });
         c.print();
         System.out.println("load at the end: " + load());
+    }
+
+    /** (a): the same replica catches up the backlog from each source, IO thread alone and whole, in rounds. */
+    private Table oneReplica(int rounds, int transactions, long bytes, String target, String warmSet, long warmLastId)
+            throws Exception {
+        // after a pause, the least of three seconds: right after an ingest the node's JIT is still compiling
+        Thread.sleep(3000);
+        double idlePerSecond = Double.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            double idle0 = cpuSeconds(serving.pid());
+            Thread.sleep(1000);
+            idlePerSecond = Math.min(idlePerSecond, cpuSeconds(serving.pid()) - idle0);
+        }
+        System.out.printf("the serving node uses %.3f CPU s per s while idle (raft heartbeats, housekeeping)%n",
+                idlePerSecond);
+        // IO thread alone: rounds alternating which source goes first; then IO + SQL twice from each
+        Map<Boolean, List<double[]>> io = new java.util.LinkedHashMap<>();
+        io.put(false, new ArrayList<>());
+        io.put(true, new ArrayList<>());
+        boolean flip = "1".equals(System.getenv("SERVER_BENCH_KINGBUS_FIRST"));
+        int warmPasses = Integer.getInteger("bench.server.warm-passes", 2);
+        if (warmPasses > 0) {
+            // The node's JIT compiles the serving path on its first serves (a perf profile of the node over the first
+            // runs: ~85% of its samples in the C2 and C1 compiler threads), which mysqld, compiled ahead of time, does
+            // not pay: a node that has been serving is past it. These passes are shown, not counted.
+            System.out.printf("warm-up passes (not counted): %d from each source%n", warmPasses);
+            for (int pass = 0; pass < warmPasses; pass++) {
+                for (boolean fromKingbus : new boolean[] {false, true}) {
+                    fromSource(fromKingbus, true, target, warmSet, warmLastId);
+                }
+            }
+            System.out.println("measured runs:");
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (boolean fromKingbus : round % 2 == 0 ^ flip ? new boolean[] {false, true}
+                    : new boolean[] {true, false}) {
+                io.get(fromKingbus).add(fromSource(fromKingbus, true, target, warmSet, warmLastId));
+            }
+        }
+        Map<Boolean, List<double[]>> whole = new java.util.LinkedHashMap<>();
+        whole.put(false, new ArrayList<>());
+        whole.put(true, new ArrayList<>());
+        for (boolean fromKingbus : flip ? new boolean[] {true, false, false, true}
+                : new boolean[] {false, true, true, false}) {
+            whole.get(fromKingbus).add(fromSource(fromKingbus, false, target, warmSet, warmLastId));
+        }
+        Table a = new Table("source", "replica threads", "runs", "seconds (each run, fastest first)", "trx/s (best)",
+                "MB/s (best)", "source CPU s per run", "of which serving");
+        for (boolean fromKingbus : new boolean[] {false, true}) {
+            String source = fromKingbus ? "kingbus follower " + serving.name : "real primary 8.0.15";
+            for (boolean ioOnly : new boolean[] {true, false}) {
+                List<double[]> runs = (ioOnly ? io : whole).get(fromKingbus);
+                double[] secs = runs.stream().mapToDouble(run -> run[0]).sorted().toArray();
+                double best = secs[0];
+                String each = java.util.Arrays.stream(secs).mapToObj(x -> String.format("%.2f", x))
+                        .collect(java.util.stream.Collectors.joining(", "));
+                double cpu = runs.stream().mapToDouble(run -> run[1]).average().orElse(0);
+                double seconds = runs.stream().mapToDouble(run -> run[0]).average().orElse(0);
+                a.row(source, ioOnly ? "IO thread (relay log)" : "IO + SQL (gtid_executed)", runs.size(),
+                        each, Table.f0(transactions / best),
+                        Table.f1(bytes / best / 1e6), String.format("%.2f", cpu),
+                        !fromKingbus ? "all" : ioOnly ? String.format("%.2f", cpu - idlePerSecond * seconds)
+                                // serving is ~1 s of a ~10 s run: the idle estimate would be most of the figure
+                                : "-");
+            }
+        }
+        return a;
     }
 
     // ------------------------------------------------------------------ the primary and the syncer
@@ -657,6 +687,32 @@ public final class ServerBench {
     }
 
     // ------------------------------------------------------------------ measurements
+
+    /**
+     * With {@code apply}, sets the niceness of the serving node's binlog-server threads ({@code kingbus-binlog-*}:
+     * accept, IO event loops, dump pool) from outside, as {@code renice} (below the node's own setting needs root).
+     */
+    private void reniceServingThreads(int nice, boolean apply) throws IOException, InterruptedException {
+        if (!apply) {
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(serving.pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(task.resolve("comm")).startsWith("kingbus-binlog")) {
+                        cmd.add(task.getFileName().toString());
+                    }
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        if (cmd.size() > 5 && new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed (below the node's niceness needs root)");
+        }
+    }
 
     /** VmRSS of a process, in bytes (0 when gone). */
     private static long rss(NodeProcess n) {
