@@ -342,7 +342,7 @@ public final class ServerBench {
                 + "system + softirq time of all CPUs, which includes loopback TCP for readers on this host)%n",
                 second, secondBytes / 1e6, ingestRounds);
         Table c = new Table("condition", "trx/s, each round", "median", "vs no readers", "all 3 nodes, s",
-                "serving node CPU-s", "readers' CPU-s", "kernel CPU-s (machine)");
+                "serving node CPU-s", "leader + other follower CPU-s", "readers' CPU-s", "kernel CPU-s (machine)");
         double base = IngestRound.median(alone, second);
         conditions.forEach((condition, runs) -> {
             double median = IngestRound.median(runs, second);
@@ -351,6 +351,7 @@ public final class ServerBench {
                     withReaders ? String.format("%+.0f%%", (median / base - 1) * 100) : "",
                     IngestRound.each(runs, "%.2f", x -> x.allSeconds),
                     IngestRound.each(runs, "%.2f", x -> x.servingCpu),
+                    IngestRound.each(runs, "%.2f", x -> x.othersCpu),
                     withReaders ? IngestRound.each(runs, "%.2f", x -> x.readersCpu) : "",
                     IngestRound.each(runs, "%.2f", x -> x.kernelCpu));
         });
@@ -531,8 +532,8 @@ public final class ServerBench {
     }
 
     /** One backlog's ingest, and what the serving node and the readers' process used meanwhile. */
-    record IngestRound(double leaderSeconds, double allSeconds, double servingCpu, double readersCpu,
-                       double kernelCpu, long committedTrx, long slowestReader) {
+    record IngestRound(double leaderSeconds, double allSeconds, double servingCpu, double othersCpu,
+                       double readersCpu, double kernelCpu, long committedTrx, long slowestReader) {
         static double median(List<IngestRound> rounds, int transactions) {
             double[] rates = rounds.stream().mapToDouble(r -> transactions / r.leaderSeconds).sorted().toArray();
             int n = rates.length;
@@ -551,12 +552,21 @@ public final class ServerBench {
         double serving0 = cpuSeconds(serving.pid());
         double readers0 = fan == null ? 0 : cpuSeconds(fan.pid());
         double kernel0 = ProcStat.machineKernelSeconds();
+        List<NodeProcess> others = cluster.running().stream().filter(n -> n != serving).toList();
+        double others0 = 0;
+        for (NodeProcess n : others) {
+            others0 += cpuSeconds(n.pid());
+        }
         double[] s = ingest();
         double servingCpu = cpuSeconds(serving.pid()) - serving0;
+        double othersCpu = -others0;
+        for (NodeProcess n : others) {
+            othersCpu += cpuSeconds(n.pid());
+        }
         double readersCpu = fan == null ? 0 : cpuSeconds(fan.pid()) - readers0;
         double kernelCpu = ProcStat.machineKernelSeconds() - kernel0;
         long committed = GtidSet.parse(primary.gtidExecuted()).count();
-        return new IngestRound(s[0], s[1], servingCpu, readersCpu, kernelCpu, committed,
+        return new IngestRound(s[0], s[1], servingCpu, othersCpu, readersCpu, kernelCpu, committed,
                 fan == null ? 0 : fan.slowest());
     }
 
