@@ -69,9 +69,15 @@ public record BinlogServerConfig(String host, int port, String user, String pass
         if (writeBufferHigh < 16 * 1024) {
             throw new IllegalArgumentException("writeBufferHigh must be at least 16 KiB");
         }
-        if (threadNice < 0 || threadNice > 19) {
-            throw new IllegalArgumentException("thread niceness must be 0..19, got " + threadNice);
+        checkThreadNice(threadNice);
+    }
+
+    /** A {@link #threadNice()}, or IllegalArgumentException. */
+    static int checkThreadNice(int nice) {
+        if (nice < 0 || nice > 19) {
+            throw new IllegalArgumentException("thread niceness must be 0..19, got " + nice);
         }
+        return nice;
     }
 
     /** Defaults for everything but the address and credentials; a random server_uuid and server_id. */

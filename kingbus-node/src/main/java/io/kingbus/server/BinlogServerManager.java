@@ -101,10 +101,7 @@ public final class BinlogServerManager implements AutoCloseable {
      * setting, not kept: {@link BinlogServerConfig#threadNice()}).
      */
     public BinlogServerManager(BinlogStore store, Path dataDir, Declared declared, int threadNice) {
-        if (threadNice < 0 || threadNice > 19) {
-            throw new IllegalArgumentException("thread niceness must be 0..19, got " + threadNice);
-        }
-        this.threadNice = threadNice;
+        this.threadNice = BinlogServerConfig.checkThreadNice(threadNice);
         this.store = Objects.requireNonNull(store, "store");
         this.settingsFile = dataDir.resolve(SETTINGS_FILE);
         this.settings = load();
