@@ -8,6 +8,7 @@ import io.kingbus.server.BinlogServerConfig;
 import io.kingbus.testkit.FreePorts;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
+import io.kingbus.testkit.ProcThreads;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -707,15 +708,9 @@ public final class ServerBench {
             return;
         }
         List<String> cmd = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(serving.pid()), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                try {
-                    if (Files.readString(task.resolve("comm")).startsWith("kingbus-binlog")) {
-                        cmd.add(task.getFileName().toString());
-                    }
-                } catch (IOException gone) {
-                    // the thread ended meanwhile
-                }
+        for (ProcThreads.Task t : ProcThreads.of(serving.pid())) {
+            if (t.comm().startsWith("kingbus-binlog")) {
+                cmd.add(Integer.toString(t.tid()));
             }
         }
         if (cmd.size() > 5 && new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -6,6 +6,7 @@ import io.kingbus.cluster.NodeProcess;
 import io.kingbus.gtid.GtidSet;
 import io.kingbus.testkit.MySqlServer;
 import io.kingbus.testkit.MySqlVersion;
+import io.kingbus.testkit.ProcThreads;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -536,20 +537,10 @@ public final class SyncerBench {
     private static double nodesJitCpuSeconds(ClusterHarness cluster) {
         double total = 0;
         for (NodeProcess n : cluster.nodes()) {
-            try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + n.pid() + "/task"))) {
-                for (Path t : (Iterable<Path>) tasks::iterator) {
-                    try {
-                        String stat = Files.readString(t.resolve("stat"));
-                        String comm = ProcStat.commandOf(stat);
-                        if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
-                            total += ProcStat.cpuSecondsOf(stat);
-                        }
-                    } catch (java.io.IOException | RuntimeException gone) {
-                        // the thread ended meanwhile
-                    }
+            for (ProcThreads.Task t : ProcThreads.of(n.pid())) {
+                if (t.comm().startsWith("C1 CompilerThre") || t.comm().startsWith("C2 CompilerThre")) {
+                    total += t.cpuSeconds();
                 }
-            } catch (java.io.IOException | RuntimeException e) {
-                // not Linux, or the process is gone
             }
         }
         return total;
