@@ -255,8 +255,9 @@ public final class ServerBench {
         String ab = System.getenv("SERVER_BENCH_NICE_AB");
         List<Integer> nices = ab == null || ab.isBlank() ? List.of(configuredNice)
                 : List.of(configuredNice, Integer.parseInt(ab.strip()));
+        boolean pairing = nices.size() > 1;
         java.util.function.BiFunction<String, Integer, String> label = (what, nice) ->
-                readers + " readers " + what + (nices.size() > 1 ? ", serving at nice " + nice : "");
+                readers + " readers " + what + (pairing ? ", serving at nice " + nice : "");
         Map<String, List<IngestRound>> conditions = new java.util.LinkedHashMap<>();
         List<IngestRound> alone = new ArrayList<>();
         conditions.put("no readers", alone);
@@ -272,11 +273,13 @@ public final class ServerBench {
             nextBacklog(second);
             secondBytes = binlogBytes() - bytesBefore;
             alone.add(ingestRound(null));
-            List<Integer> order = round % 2 == 1 && nices.size() > 1 ? List.of(nices.get(1), nices.get(0)) : nices;
+            List<Integer> order = round % 2 == 1 && pairing ? List.of(nices.get(1), nices.get(0)) : nices;
 
             // catching up: they start two backlogs behind (~10 s of reading), the backlog waiting on the primary
             for (int nice : order) {
-                reniceServingThreads(nice, nices.size() > 1);
+                if (pairing) {
+                    reniceServingThreads(nice);
+                }
                 String behind = primary.gtidExecuted();
                 nextBacklog(2 * second);
                 ingest();
@@ -294,7 +297,9 @@ public final class ServerBench {
 
             // tailing: they start where kingbus is, then the backlog commits
             for (int nice : order) {
-                reniceServingThreads(nice, nices.size() > 1);
+                if (pairing) {
+                    reniceServingThreads(nice);
+                }
                 String committed = primary.gtidExecuted();
                 nextBacklog(second);
                 try (FanOutReaders.Process fan = startReaders(readers, readersCpus, GtidSet.parse(committed))) {
@@ -308,7 +313,9 @@ public final class ServerBench {
                 }
             }
         }
-        reniceServingThreads(configuredNice, nices.size() > 1);
+        if (pairing) {
+            reniceServingThreads(configuredNice);
+        }
 
         System.out.println();
         if (a != null) {
@@ -700,13 +707,10 @@ public final class ServerBench {
     // ------------------------------------------------------------------ measurements
 
     /**
-     * With {@code apply}, sets the niceness of the serving node's binlog-server threads ({@code kingbus-binlog-*}:
+     * Sets the niceness of the serving node's binlog-server threads ({@code kingbus-binlog-*}:
      * accept, IO event loops, dump pool) from outside, as {@code renice} (below the node's own setting needs root).
      */
-    private void reniceServingThreads(int nice, boolean apply) throws IOException, InterruptedException {
-        if (!apply) {
-            return;
-        }
+    private void reniceServingThreads(int nice) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
         for (ProcThreads.Task t : ProcThreads.of(serving.pid())) {
             if (t.comm().startsWith("kingbus-binlog")) {

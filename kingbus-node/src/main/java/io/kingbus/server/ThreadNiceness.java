@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Runs threads at a Linux niceness, so the binlog server's threads take the CPU the node's raft and apply threads
  * leave: with 100 replicas reading, the cluster's ingest, not the replicas, keeps the CPU it needs (docs/benchmarks.md,
- * "Ingest in interleaved rounds"). Idle CPU still goes to the replicas; niceness only orders threads that compete.
+ * "The binlog server's threads below raft and apply"). Idle CPU still goes to the replicas; niceness only orders threads that compete.
  *
  * <p>On Linux, {@code setpriority(PRIO_PROCESS, tid, n)} sets one thread's niceness. Raising it needs no privilege.
  * Elsewhere the same call would renice the whole process, so there it is not made. When it cannot be made (no
@@ -62,19 +62,17 @@ final class ThreadNiceness {
         });
     }
 
-    /** Sets the calling thread's niceness; false (logged once) when it cannot. */
-    static boolean applyToCurrentThread(int nice) {
+    /** Sets the calling thread's niceness; when it cannot, the thread keeps its own (logged once). */
+    static void applyToCurrentThread(int nice) {
         LibC libc = Holder.LIBC;
         if (libc == null) {
             warnOnce("thread niceness is set on Linux only");
-            return false;
+            return;
         }
         try {
             libc.setpriority(PRIO_PROCESS, currentThreadId(), nice);
-            return true;
         } catch (IOException | LastErrorException | NumberFormatException e) {
             warnOnce(e.getMessage());
-            return false;
         }
     }
 
