@@ -198,9 +198,11 @@ public final class ServerBench {
         AtomicLong rssPeak = new AtomicLong(rssBefore);
         long directBefore = directPinned(serving);
         AtomicLong directPeak = new AtomicLong(directBefore);
+        AtomicLong sendQueuePeak = new AtomicLong();
         Thread sampler = new Thread(() -> {
             for (int tick = 0; !Thread.currentThread().isInterrupted(); tick++) {
                 rssPeak.accumulateAndGet(rss(serving), Math::max);
+                sendQueuePeak.accumulateAndGet(sendQueue(), Math::max);
                 if (tick % 10 == 0) { // a /metrics scrape costs the node CPU: once a second
                     directPeak.accumulateAndGet(directPinned(serving), Math::max);
                 }
@@ -339,6 +341,9 @@ public final class ServerBench {
         b.row("node direct memory in Netty buffers", String.format("%.1f MB before, %.1f MB peak, %.1f MB with %d "
                 + "tailing; %.0f KB per client (peak)", directBefore / 1e6, directPeak.get() / 1e6, directWith / 1e6,
                 readers, (directPeak.get() - directBefore) / 1e3 / readers));
+        b.row("node's kernel send queues to the clients", String.format("%.1f MB peak, %.0f KB per client (socket "
+                + "memory outside the process: Send-Q of its %d connections, autotuned up to tcp_wmem's maximum)",
+                sendQueuePeak.get() / 1e6, sendQueuePeak.get() / 1e3 / readers, readers));
         b.row("node live heap after full GC", String.format("%.1f MB without readers, %.1f MB with %d tailing; %.0f KB "
                 + "per client", heapBefore / 1e6, heapWith / 1e6, readers, (heapWith - heapBefore) / 1e3 / readers));
         b.row("readers tailing (b2): every reader had the backlog after", tailSeconds.stream()
@@ -737,7 +742,15 @@ public final class ServerBench {
         return 0;
     }
 
-    /** The node's used heap right after a full GC, from {@code jcmd GC.run} and {@code GC.heap_info}. */
+    /** What the kernel holds queued for sending on the binlog server's client connections, in bytes (0 if unknown). */
+    private long sendQueue() {
+        try {
+            return ProcStat.sendQueueBytes(servingPort);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Direct memory held by live buffers of the node's pooled Netty allocator (its /metrics), or 0. */
     private static long directPinned(NodeProcess n) {
         try {
@@ -752,6 +765,7 @@ public final class ServerBench {
         }
     }
 
+    /** The node's used heap right after a full GC, from {@code jcmd GC.run} and {@code GC.heap_info}. */
     private static long liveHeap(NodeProcess n) throws IOException, InterruptedException {
         jcmd(n, "GC.run");
         String info = jcmd(n, "GC.heap_info");
