@@ -86,7 +86,8 @@ public final class KingbusNode implements AutoCloseable {
             NodeConfig.BinlogServerSettings declared = config.binlogServer();
             BinlogServerManager served = binlogServer = new BinlogServerManager(store, config.dataDir(),
                     declared == null ? null : new BinlogServerManager.Declared(declared.addr(), declared.user(),
-                            declared.password(), declared.version()), config.binlogServerNice());
+                            declared.password(), declared.version()),
+                    new BinlogServerManager.Tuning(config.binlogServerNice(), config.binlogServerSendBuffer()));
             admin = new AdminServer(raft, config.adminUrl(), AdminServer.Settings.defaults().withNodeName(config.name()))
                     .routes(app -> CatchUpRoutes.register(app, store, node.stateMachine()))
                     .routes(app -> BinlogServerRoutes.register(app, served))

@@ -57,6 +57,9 @@ import java.util.regex.Pattern;
  * binlog-server-version  the server version replicas see          (default: the binlog server's)
  * binlog-server-nice     Linux niceness 0..19 of the binlog server's threads, so that replicas reading take the
  *                        CPU raft and apply leave                                      (default 10; 0: the node's)
+ * binlog-server-send-buffer  SO_SNDBUF of each replica's connection: 256KiB, 1MiB, or bytes; bounds the kernel
+ *                        memory a client holds (Linux autotunes up to 4 MiB per busy connection)
+ *                                                                  (default 0: the kernel's autotuning)
  * </pre>
  *
  * <p>The binlog server keys are the YAML form of {@code PUT /binlog/server/start}. When {@code binlog-server-addr} is
@@ -79,12 +82,14 @@ import java.util.regex.Pattern;
  * @param snapshotCount     raft entries applied between two snapshots (positive)
  * @param binlogServerNice  niceness of the binlog server's threads, 0..19 (not part of {@link #binlogServer}: it also
  *                          applies to a server started through the admin API)
+ * @param binlogServerSendBuffer SO_SNDBUF of the binlog server's client connections in bytes, 0 for the kernel's
+ *                          autotuning (like binlogServerNice, a node setting)
  */
 public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<String, HttpUrl> initialCluster,
                          ClusterState initialClusterState, String initialClusterToken, Path dataDir, Path logDir,
                          String logLevel, Duration heartbeatInterval, Duration electionTimeout, HttpUrl metricsAddr,
                          long reserveDataSize, BinlogServerSettings binlogServer, long snapshotCount,
-                         int binlogServerNice) {
+                         int binlogServerNice, int binlogServerSendBuffer) {
 
     /**
      * The {@code binlog-server-*} keys.
@@ -133,7 +138,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
                       long reserveDataSize, BinlogServerSettings binlogServer) {
         this(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken, dataDir, logDir,
                 logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
-                DEFAULT_SNAPSHOT_COUNT, BinlogServerConfig.DEFAULT_THREAD_NICE);
+                DEFAULT_SNAPSHOT_COUNT, BinlogServerConfig.DEFAULT_THREAD_NICE, 0);
     }
 
     /** A configuration without a binlog server. */
@@ -170,12 +175,15 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     public static final String EMBEDDED_NAME = "kingbus-1";
     public static final String EMBEDDED_PEER_URL = "http://127.0.0.1:9696";
 
+    /** The binlog-server keys that tune how this node serves, not which server it runs (no address needed). */
+    private static final List<String> NODE_SERVING_KEYS = List.of("binlog-server-nice", "binlog-server-send-buffer");
+
     /** Every key, in the order {@link #toYaml()} writes them. */
     public static final List<String> KEYS = List.of("name", "admin-url", "peer-url", "initial-cluster",
             "initial-cluster-state", "initial-cluster-token", "data-dir", "log-dir", "log-level",
             "heartbeat-interval", "election-timeout", "snapshot-count", "metrics-addr", "reserve-data-size",
             "binlog-server-addr", "binlog-server-user", "binlog-server-password", "binlog-server-version",
-            "binlog-server-nice");
+            "binlog-server-nice", "binlog-server-send-buffer");
 
     private static final Pattern NAME = Pattern.compile("[^\\s=,]{1,128}");
     private static final Map<String, String> LOG_LEVELS = Map.of("trace", "TRACE", "debug", "DEBUG", "info", "INFO",
@@ -259,6 +267,11 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         }
         if (binlogServerNice < 0 || binlogServerNice > 19) {
             throw new ConfigException("binlog-server-nice", binlogServerNice + " must be a niceness 0..19");
+        }
+        try {
+            BinlogServerConfig.checkSendBuffer(binlogServerSendBuffer);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("binlog-server-send-buffer", e.getMessage());
         }
     }
 
@@ -432,16 +445,18 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
         long snapshotCount = value(raw, "snapshot-count", NodeConfig::parseCount, DEFAULT_SNAPSHOT_COUNT);
         int binlogServerNice = value(raw, "binlog-server-nice", NodeConfig::parseNice,
                 BinlogServerConfig.DEFAULT_THREAD_NICE);
+        int binlogServerSendBuffer = value(raw, "binlog-server-send-buffer", NodeConfig::parseSendBuffer, 0);
         try {
             BinlogServerSettings binlogServer = null;
-            if (raw.keySet().stream().anyMatch(k -> k.startsWith("binlog-server-") && !k.equals("binlog-server-nice")
+            if (raw.keySet().stream().anyMatch(k -> k.startsWith("binlog-server-") && !NODE_SERVING_KEYS.contains(k)
                     && text(raw, k) != null)) {
                 binlogServer = new BinlogServerSettings(text(raw, "binlog-server-addr"),
                         text(raw, "binlog-server-user"), rawText(raw, "binlog-server-password"),
                         text(raw, "binlog-server-version"));
             }
             return new NodeConfig(name, adminUrl, peerUrl, cluster, state, token, dataDir, logDir, logLevel,
-                    heartbeat, election, metrics, reserve, binlogServer, snapshotCount, binlogServerNice);
+                    heartbeat, election, metrics, reserve, binlogServer, snapshotCount, binlogServerNice,
+                    binlogServerSendBuffer);
         } catch (ConfigException e) {
             Raw r = e.key() == null ? null : raw.get(e.key());
             throw e.withSource(r == null ? null : r.source());
@@ -626,6 +641,20 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     }
 
     /**
+     * A socket buffer size: {@code 256KiB}, {@code 1MiB}, or a plain number of bytes; 0 for the kernel's autotuning,
+     * else {@value BinlogServerConfig#MIN_SEND_BUFFER} bytes to 64 MiB.
+     */
+    public static int parseSendBuffer(String text) {
+        String s = text == null ? "" : text.strip();
+        try {
+            return BinlogServerConfig.checkSendBuffer(s.matches("\\d{1,12}") ? Long.parseLong(s) : parseSize(s));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(quote(text) + " must be 0 (the kernel's autotuning) or a size from "
+                    + "4KiB to 64MiB, e.g. 256KiB");
+        }
+    }
+
+    /**
      * A size in bytes: {@code 10GB}, {@code 512MB}, {@code 1.5TiB}, {@code 4096B} (K, M, G, T, P with or without
      * "B"/"iB", all powers of 1024). A plain number means GB, as {@code reserve-data-size} did in the original.
      */
@@ -685,42 +714,49 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken, dir,
                 logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
-                snapshotCount, binlogServerNice);
+                snapshotCount, binlogServerNice, binlogServerSendBuffer);
     }
 
     /** A copy with another initial-cluster-state. */
     public NodeConfig withInitialClusterState(ClusterState state) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, state, initialClusterToken, dataDir,
                 logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, binlogServer,
-                snapshotCount, binlogServerNice);
+                snapshotCount, binlogServerNice, binlogServerSendBuffer);
     }
 
     /** A copy with other raft timings. */
     public NodeConfig withTimings(Duration heartbeat, Duration election) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
                 dataDir, logDir, logLevel, heartbeat, election, metricsAddr, reserveDataSize, binlogServer,
-                snapshotCount, binlogServerNice);
+                snapshotCount, binlogServerNice, binlogServerSendBuffer);
     }
 
     /** A copy with another binlog server (null: none). */
     public NodeConfig withBinlogServer(BinlogServerSettings settings) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
                 dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize, settings,
-                snapshotCount, binlogServerNice);
+                snapshotCount, binlogServerNice, binlogServerSendBuffer);
     }
 
     /** A copy with another snapshot-count. */
     public NodeConfig withSnapshotCount(long count) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
                 dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize,
-                binlogServer, count, binlogServerNice);
+                binlogServer, count, binlogServerNice, binlogServerSendBuffer);
     }
 
     /** A copy with another binlog-server-nice. */
     public NodeConfig withBinlogServerNice(int nice) {
         return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
                 dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize,
-                binlogServer, snapshotCount, nice);
+                binlogServer, snapshotCount, nice, binlogServerSendBuffer);
+    }
+
+    /** A copy with another binlog-server-send-buffer. */
+    public NodeConfig withBinlogServerSendBuffer(int bytes) {
+        return new NodeConfig(name, adminUrl, peerUrl, initialCluster, initialClusterState, initialClusterToken,
+                dataDir, logDir, logLevel, heartbeatInterval, electionTimeout, metricsAddr, reserveDataSize,
+                binlogServer, snapshotCount, binlogServerNice, bytes);
     }
 
     /** {@code initial-cluster} as written in YAML: {@code name=http://host:port,...}. */
@@ -763,6 +799,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
             }
         }
         out.put("binlog-server-nice", Integer.toString(binlogServerNice));
+        out.put("binlog-server-send-buffer", binlogServerSendBuffer + "B");
         try {
             return YAMLMapper.builder()
                     .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -780,6 +817,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
                 + " data-dir=" + dataDir + " heartbeat=" + formatDuration(heartbeatInterval) + " election-timeout="
                 + formatDuration(electionTimeout) + " snapshot-count=" + snapshotCount
                 + " reserve-data-size=" + reserveDataSize + " binlog-server-nice=" + binlogServerNice
+                + " binlog-server-send-buffer=" + (binlogServerSendBuffer == 0 ? "autotuned" : binlogServerSendBuffer)
                 + (binlogServer == null ? "" : " binlog-server-addr=" + binlogServer.addr() + " binlog-server-user="
                 + binlogServer.user());
     }

@@ -121,6 +121,8 @@ public final class BinlogServer implements AutoCloseable {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // null leaves the kernel's autotuning (Netty skips an option set to null)
+                .childOption(ChannelOption.SO_SNDBUF, config.sendBuffer() > 0 ? config.sendBuffer() : null)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, FILE_REGIONS_COUNT)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -153,9 +155,10 @@ public final class BinlogServer implements AutoCloseable {
         long sweepMillis = Math.max(50, Math.min(1000, config.connectTimeout().toMillis() / 2));
         sweeper = workerGroup.next().scheduleAtFixedRate(this::sweep, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
         running = true;
-        log.info("binlog server listening on {}:{} ({}, threads at nice {}, user {}, server_id {}, server_uuid {}, "
-                        + "version {})", config.host(), boundPort, t.name(), nice, config.user(), config.serverId(),
-                config.serverUuid(), config.serverVersion());
+        log.info("binlog server listening on {}:{} ({}, threads at nice {}, socket send buffer {}, user {}, server_id "
+                        + "{}, server_uuid {}, version {})", config.host(), boundPort, t.name(), nice,
+                config.sendBuffer() > 0 ? config.sendBuffer() + " bytes" : "autotuned", config.user(),
+                config.serverId(), config.serverUuid(), config.serverVersion());
         return this;
     }
 

@@ -22,11 +22,15 @@ import java.util.UUID;
  *                        event); it resumes below {@code writeBufferHigh / 2}
  * @param threadNice      the Linux niceness (0..19) of the server's threads, so that with many replicas reading the
  *                        node's raft and apply threads keep the CPU they need ({@link ThreadNiceness}); 0: the node's
+ * @param sendBuffer      SO_SNDBUF of every client connection, in bytes (Linux doubles it for its bookkeeping and
+ *                        stops autotuning it); 0: the kernel's autotuning, which on Linux grows a busy connection's
+ *                        queue to {@code net.ipv4.tcp_wmem}'s maximum (4 MiB by default): kernel memory per client
+ *                        outside the node's heap and direct buffers, as a MySQL primary's sockets have
  */
 public record BinlogServerConfig(String host, int port, String user, String password, long serverId,
                                  String serverUuid, String serverVersion, int maxConnections,
                                  Duration connectTimeout, Duration waitTimeout, int dumpThreads,
-                                 int writeBufferHigh, int threadNice) {
+                                 int writeBufferHigh, int threadNice, int sendBuffer) {
 
     /**
      * A 5.7-shaped version: MySQL 5.7 and 8.0 replicas, MySQL's mysqlbinlog and mysql-binlog-connector-java accept
@@ -35,6 +39,10 @@ public record BinlogServerConfig(String host, int port, String user, String pass
      * @source_...) then use the older spellings, which every stored binlog's tools understand.
      */
     public static final String DEFAULT_VERSION = "5.7.22-kingbus";
+
+    /** The smallest and largest {@link #sendBuffer()} other than 0. */
+    public static final int MIN_SEND_BUFFER = 4 * 1024;
+    public static final int MAX_SEND_BUFFER = 64 * 1024 * 1024;
 
     /** The default {@link #threadNice()}: below raft and apply, still a tenth of their weight when they compete. */
     public static final int DEFAULT_THREAD_NICE = 10;
@@ -70,6 +78,7 @@ public record BinlogServerConfig(String host, int port, String user, String pass
             throw new IllegalArgumentException("writeBufferHigh must be at least 16 KiB");
         }
         checkThreadNice(threadNice);
+        checkSendBuffer(sendBuffer);
     }
 
     /** A {@link #threadNice()}, or IllegalArgumentException. */
@@ -80,12 +89,27 @@ public record BinlogServerConfig(String host, int port, String user, String pass
         return nice;
     }
 
+    /** A {@link #sendBuffer()}, or IllegalArgumentException. */
+    public static int checkSendBuffer(long bytes) {
+        if (bytes != 0 && (bytes < MIN_SEND_BUFFER || bytes > MAX_SEND_BUFFER)) {
+            throw new IllegalArgumentException("the socket send buffer must be 0 (the kernel's autotuning) or "
+                    + MIN_SEND_BUFFER / 1024 + " KiB.." + MAX_SEND_BUFFER / (1024 * 1024) + " MiB, got " + bytes
+                    + " bytes");
+        }
+        return (int) bytes;
+    }
+
+    public BinlogServerConfig withSendBuffer(int bytes) {
+        return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice, bytes);
+    }
+
     /** Defaults for everything but the address and credentials; a random server_uuid and server_id. */
     public static BinlogServerConfig of(String host, int port, String user, String password) {
         UUID uuid = UUID.randomUUID();
         return new BinlogServerConfig(host, port, user, password, defaultServerId(uuid), uuid.toString(), null,
                 1024, Duration.ofSeconds(10), Duration.ofHours(8),
-                Math.max(2, Runtime.getRuntime().availableProcessors()), 1 << 20, DEFAULT_THREAD_NICE);
+                Math.max(2, Runtime.getRuntime().availableProcessors()), 1 << 20, DEFAULT_THREAD_NICE, 0);
     }
 
     /** A server_id derived from a UUID, away from the small ids people give their servers (1..2^20). */
@@ -134,32 +158,33 @@ public record BinlogServerConfig(String host, int port, String user, String pass
 
     public BinlogServerConfig withAddress(String newHost, int newPort) {
         return new BinlogServerConfig(newHost, newPort, user, password, serverId, serverUuid, serverVersion,
-                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice);
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice, sendBuffer);
     }
 
     public BinlogServerConfig withIdentity(long newServerId, String newServerUuid) {
         return new BinlogServerConfig(host, port, user, password, newServerId, newServerUuid, serverVersion,
-                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice);
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice, sendBuffer);
     }
 
     public BinlogServerConfig withServerVersion(String version) {
         return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, version, maxConnections,
-                connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice);
+                connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, threadNice, sendBuffer);
     }
 
     public BinlogServerConfig withLimits(int newMaxConnections, Duration newConnectTimeout, Duration newWaitTimeout) {
         return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
-                newMaxConnections, newConnectTimeout, newWaitTimeout, dumpThreads, writeBufferHigh, threadNice);
+                newMaxConnections, newConnectTimeout, newWaitTimeout, dumpThreads, writeBufferHigh, threadNice,
+                sendBuffer);
     }
 
     public BinlogServerConfig withDumpThreads(int threads, int newWriteBufferHigh) {
         return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
-                maxConnections, connectTimeout, waitTimeout, threads, newWriteBufferHigh, threadNice);
+                maxConnections, connectTimeout, waitTimeout, threads, newWriteBufferHigh, threadNice, sendBuffer);
     }
 
     public BinlogServerConfig withThreadNice(int nice) {
         return new BinlogServerConfig(host, port, user, password, serverId, serverUuid, serverVersion,
-                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, nice);
+                maxConnections, connectTimeout, waitTimeout, dumpThreads, writeBufferHigh, nice, sendBuffer);
     }
 
     /** Never prints the password. */

@@ -60,7 +60,7 @@ public final class BinlogServerManager implements AutoCloseable {
 
     private final BinlogStore store;
     private final Path settingsFile;
-    private final int threadNice;
+    private final Tuning tuning;
     private Settings settings;
     private BinlogServer server;
     private String lastError;
@@ -80,6 +80,22 @@ public final class BinlogServerManager implements AutoCloseable {
     }
 
     /**
+     * How this node runs whatever binlog server it starts (node settings, not kept with the server's own: they apply
+     * however the server was started).
+     *
+     * @param threadNice {@link BinlogServerConfig#threadNice()}
+     * @param sendBuffer {@link BinlogServerConfig#sendBuffer()}
+     */
+    public record Tuning(int threadNice, int sendBuffer) {
+        public static final Tuning DEFAULT = new Tuning(BinlogServerConfig.DEFAULT_THREAD_NICE, 0);
+
+        public Tuning {
+            BinlogServerConfig.checkThreadNice(threadNice);
+            BinlogServerConfig.checkSendBuffer(sendBuffer);
+        }
+    }
+
+    /**
      * Loads the settings kept in {@code dataDir} and, when they say the server was running, starts it again (a
      * failure to bind is logged and shown in {@link #status()}, not thrown: the node still starts).
      */
@@ -93,15 +109,12 @@ public final class BinlogServerManager implements AutoCloseable {
      * failure to start is logged and shown in {@link #status()}, not thrown.
      */
     public BinlogServerManager(BinlogStore store, Path dataDir, Declared declared) {
-        this(store, dataDir, declared, BinlogServerConfig.DEFAULT_THREAD_NICE);
+        this(store, dataDir, declared, Tuning.DEFAULT);
     }
 
-    /**
-     * As {@link #BinlogServerManager(BinlogStore, Path, Declared)}, with the niceness of the server's threads (a node
-     * setting, not kept: {@link BinlogServerConfig#threadNice()}).
-     */
-    public BinlogServerManager(BinlogStore store, Path dataDir, Declared declared, int threadNice) {
-        this.threadNice = BinlogServerConfig.checkThreadNice(threadNice);
+    /** As {@link #BinlogServerManager(BinlogStore, Path, Declared)}, with this node's {@link Tuning}. */
+    public BinlogServerManager(BinlogStore store, Path dataDir, Declared declared, Tuning tuning) {
+        this.tuning = Objects.requireNonNull(tuning, "tuning");
         this.store = Objects.requireNonNull(store, "store");
         this.settingsFile = dataDir.resolve(SETTINGS_FILE);
         this.settings = load();
@@ -225,7 +238,8 @@ public final class BinlogServerManager implements AutoCloseable {
         return BinlogServerConfig.of(hp.host(), hp.port(), s.user(), s.password())
                 .withIdentity(s.serverId(), s.serverUuid())
                 .withServerVersion(s.serverVersion())
-                .withThreadNice(threadNice);
+                .withThreadNice(tuning.threadNice())
+                .withSendBuffer(tuning.sendBuffer());
     }
 
     private Settings load() {

@@ -73,10 +73,39 @@ class BinlogServerConfigKeysTest {
     }
 
     @Test
+    void theSocketSendBufferIsANodeKeyOfItsOwn() {
+        NodeConfig plain = NodeConfig.parse(MINIMAL, "kingbus.yaml", Map.of());
+        assertThat(plain.binlogServerSendBuffer()).as("the kernel's autotuning").isZero();
+        assertThat(plain.describe()).contains("binlog-server-send-buffer=autotuned");
+        NodeConfig yaml = NodeConfig.parse(MINIMAL + "binlog-server-send-buffer: 256KiB\n", "kingbus.yaml", Map.of());
+        assertThat(yaml.binlogServerSendBuffer()).isEqualTo(256 * 1024);
+        assertThat(yaml.binlogServer()).as("it applies to a server the admin API starts: no address needed").isNull();
+        assertThat(yaml.describe()).contains("binlog-server-send-buffer=262144");
+        assertThat(NodeConfig.parse(MINIMAL, "kingbus.yaml", Map.of("KINGBUS_BINLOG_SERVER_SEND_BUFFER", "65536"))
+                .binlogServerSendBuffer()).as("a plain number is bytes").isEqualTo(65536);
+        assertThat(NodeConfig.parse(MINIMAL + "binlog-server-send-buffer: 1MiB\n", "kingbus.yaml",
+                Map.of("KINGBUS_BINLOG_SERVER_SEND_BUFFER", "0")).binlogServerSendBuffer()).isZero();
+        assertThat(yaml.withBinlogServerSendBuffer(8192).binlogServerSendBuffer()).isEqualTo(8192);
+    }
+
+    @Test
+    void aSendBufferOutside4KiBTo64MiBIsRefused() {
+        String expected = " must be 0 (the kernel's autotuning) or a size from 4KiB to 64MiB, e.g. 256KiB";
+        assertError(MINIMAL + "binlog-server-send-buffer: 1KiB\n", Map.of(),
+                "invalid config: binlog-server-send-buffer: '1KiB'" + expected + " (from kingbus.yaml line 4)");
+        assertError(MINIMAL, Map.of("KINGBUS_BINLOG_SERVER_SEND_BUFFER", "1GiB"),
+                "invalid config: binlog-server-send-buffer: '1GiB'" + expected
+                        + " (from env KINGBUS_BINLOG_SERVER_SEND_BUFFER)");
+        assertError(MINIMAL + "binlog-server-send-buffer: big\n", Map.of(),
+                "invalid config: binlog-server-send-buffer: 'big'" + expected + " (from kingbus.yaml line 4)");
+    }
+
+    @Test
     void toYamlRoundTripsTheKeys() throws IOException {
         NodeConfig c = NodeConfig.parse(MINIMAL + "binlog-server-addr: 127.0.0.1:3390\nbinlog-server-user: kb\n"
-                + "binlog-server-password: pw\nbinlog-server-version: 5.7.22-x\nbinlog-server-nice: 3\n", "kingbus.yaml",
-                Map.of());
+                + "binlog-server-password: pw\nbinlog-server-version: 5.7.22-x\nbinlog-server-nice: 3\n"
+                + "binlog-server-send-buffer: 128KiB\n", "kingbus.yaml", Map.of());
+        assertThat(c.binlogServerSendBuffer()).isEqualTo(128 * 1024);
         Path file = tmp.resolve("round.yaml");
         Files.writeString(file, c.toYaml());
         assertThat(NodeConfig.load(file, Map.of())).isEqualTo(c);
@@ -127,7 +156,8 @@ class BinlogServerConfigKeysTest {
                 NodeConfig.ClusterState.NEW, "keys-test", tmp.resolve("data"), null, "INFO", Duration.ofMillis(200),
                 Duration.ofMillis(1000), null, 0,
                 new NodeConfig.BinlogServerSettings("127.0.0.1:" + port, "kb", SECRET, null))
-                .withBinlogServerNice(16); // unlike the default, to tell this node's threads from others in the JVM
+                .withBinlogServerNice(16) // unlike the default, to tell this node's threads from others in the JVM
+                .withBinlogServerSendBuffer(96 * 1024);
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         logs.start();
@@ -178,7 +208,8 @@ class BinlogServerConfigKeysTest {
         }
         assertThat(logs.list).isNotEmpty()
                 .noneMatch(e -> e.getFormattedMessage().contains(SECRET))
-                .anyMatch(e -> e.getFormattedMessage().contains("from the node's configuration"));
+                .anyMatch(e -> e.getFormattedMessage().contains("from the node's configuration"))
+                .anyMatch(e -> e.getFormattedMessage().contains("socket send buffer 98304 bytes"));
     }
 
     /** Logs in over the MySQL protocol (mysql-connector-j) and asks the server's version. */

@@ -234,7 +234,7 @@ class NodeConfigTest {
                 "KINGBUS_METRICS_ADDR",
                 "KINGBUS_RESERVE_DATA_SIZE", "KINGBUS_BINLOG_SERVER_ADDR", "KINGBUS_BINLOG_SERVER_USER",
                 "KINGBUS_BINLOG_SERVER_PASSWORD", "KINGBUS_BINLOG_SERVER_VERSION",
-                "KINGBUS_BINLOG_SERVER_NICE");
+                "KINGBUS_BINLOG_SERVER_NICE", "KINGBUS_BINLOG_SERVER_SEND_BUFFER");
     }
 
     // ------------------------------------------------------------------------------------ value syntaxes

@@ -24,7 +24,7 @@ import java.util.UUID;
  * <p>Each method returns the events the primary sends for that step. {@link #events()} is the whole stream so far
  * (the initial fake rotate included), each event tagged with the file it belongs to, for batching.
  */
-final class PrimaryStream {
+public final class PrimaryStream {
     static final String DB = "shop";
     static final long TABLE_ID = 108;
 
@@ -54,7 +54,7 @@ final class PrimaryStream {
     private Gtid openGtid;
     private long openStart;
 
-    PrimaryStream(UUID uuid, ChecksumType checksum) {
+    public PrimaryStream(UUID uuid, ChecksumType checksum) {
         this(uuid, checksum, "mysql-bin", 1, GtidSet.empty());
     }
 
@@ -85,7 +85,7 @@ final class PrimaryStream {
     // ------------------------------------------------------------------ stream steps
 
     /** The start of the dump: fake rotate to the first file, its FORMAT_DESCRIPTION and PREVIOUS_GTIDS. */
-    List<byte[]> start() {
+    public List<byte[]> start() {
         if (current != null) {
             throw new IllegalStateException("already started");
         }
@@ -98,7 +98,7 @@ final class PrimaryStream {
     }
 
     /** GTID, BEGIN, TABLE_MAP, WRITE_ROWS × rows, XID. */
-    List<byte[]> transaction(int rows, int rowBytes) {
+    public List<byte[]> transaction(int rows, int rowBytes) {
         return transactionAs(uuid, rows, rowBytes);
     }
 
@@ -206,7 +206,7 @@ final class PrimaryStream {
     // ------------------------------------------------------------------ expectations
 
     /** The file the next event goes to. */
-    String currentFile() {
+    public String currentFile() {
         return current;
     }
 
