@@ -48,7 +48,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>(b) Node memory per client: the serving node's RSS ({@code /proc/<pid>/status} VmRSS) before the readers and its
  * peak while they read, the direct memory held in its Netty buffers (its {@code kingbus_netty_direct_pinned_bytes},
- * sampled every second), and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
+ * sampled every second), the bytes the kernel holds queued on its client connections (Send-Q from
+ * {@code /proc/net/tcp}, sampled with the RSS: socket memory no process figure shows), and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
  * without readers and with the 100 readers connected and caught up (tailing), each difference divided by the number
  * of readers.
  *
@@ -67,6 +68,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * up (node JVMs need {@code -XX:+PreserveFramePointer}; their and the readers' perf maps are written to /tmp);
  * {@code SERVER_BENCH_SERVING_NICE=<n>} gives the nodes {@code binlog-server-nice: n} (default: the node's default,
  * {@value io.kingbus.server.BinlogServerConfig#DEFAULT_THREAD_NICE}; 0 runs the binlog server as raft and apply);
+ * {@code SERVER_BENCH_SEND_BUFFER=<size>} gives the nodes {@code binlog-server-send-buffer} (default: autotuning);
  * {@code SERVER_BENCH_NICE_AB=<n>} runs each (b2) condition with readers twice per round, at the nodes' setting and
  * with the serving threads reniced to n from outside (root, to go below the setting), alternating which goes first.
  */
@@ -106,7 +108,8 @@ public final class ServerBench {
         ClusterHarness.Options options = ClusterHarness.Options.tests()
                 .withTimings(Duration.ofMillis(500), Duration.ofSeconds(2))
                 .withJvmArgs(nodeJvmArgs())
-                .withBinlogServerNice(servingNice());
+.withBinlogServerNice(servingNice())
+                .withBinlogServerSendBuffer(sendBuffer());
         // the backlog is written fast (no fsync per commit); how fast it is read does not depend on that
         try (MySqlServer primary = MySqlServer.builder(MySqlVersion.V8_0)
                 .extraArgs("--sync-binlog=0", "--innodb-flush-log-at-trx-commit=0").start();
@@ -118,6 +121,12 @@ public final class ServerBench {
             throw e;
         }
         StoreBench.deleteTree(root);
+    }
+
+    /** binlog-server-send-buffer for the nodes: env {@code SERVER_BENCH_SEND_BUFFER} (e.g. 128KiB), else autotuning. */
+    private static int sendBuffer() {
+        String size = System.getenv("SERVER_BENCH_SEND_BUFFER");
+        return size == null || size.isBlank() ? 0 : io.kingbus.node.NodeConfig.parseSendBuffer(size);
     }
 
     /** binlog-server-nice for the nodes: env {@code SERVER_BENCH_SERVING_NICE}, else the node's default. */
@@ -136,8 +145,10 @@ public final class ServerBench {
 
     private void run(int transactions, int readers, int rounds) throws Exception {
         System.out.printf("Binlog server benchmark: MySQL 8.0.15 primary, 3 kingbus node processes (-Xmx1g, "
-                + "binlog-server-nice %d) on loopback, a real 8.0.15 replica, %d binlog clients; %d cores; load %s%n",
-                cluster.options.binlogServerNice(), readers, Runtime.getRuntime().availableProcessors(), load());
+                + "binlog-server-nice %d, binlog-server-send-buffer %s) on loopback, a real 8.0.15 replica, %d binlog "
+                + "clients; %d cores; load %s%n", cluster.options.binlogServerNice(),
+                cluster.options.binlogServerSendBuffer() == 0 ? "autotuned" : cluster.options.binlogServerSendBuffer(),
+                readers, Runtime.getRuntime().availableProcessors(), load());
         primary.execute("CREATE DATABASE b",
                 "CREATE TABLE b.t (id BIGINT PRIMARY KEY, v VARBINARY(4000))",
                 "CREATE PROCEDURE b.gen(IN first BIGINT, IN n INT, IN len INT) BEGIN"
@@ -342,7 +353,7 @@ public final class ServerBench {
                 + "tailing; %.0f KB per client (peak)", directBefore / 1e6, directPeak.get() / 1e6, directWith / 1e6,
                 readers, (directPeak.get() - directBefore) / 1e3 / readers));
         b.row("node's kernel send queues to the clients", String.format("%.1f MB peak, %.0f KB per client (socket "
-                + "memory outside the process: Send-Q of its %d connections, autotuned up to tcp_wmem's maximum)",
+                + "memory outside the process: Send-Q of its %d connections)",
                 sendQueuePeak.get() / 1e6, sendQueuePeak.get() / 1e3 / readers, readers));
         b.row("node live heap after full GC", String.format("%.1f MB without readers, %.1f MB with %d tailing; %.0f KB "
                 + "per client", heapBefore / 1e6, heapWith / 1e6, readers, (heapWith - heapBefore) / 1e3 / readers));

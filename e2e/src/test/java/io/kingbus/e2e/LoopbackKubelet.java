@@ -174,7 +174,7 @@ final class LoopbackKubelet implements MemberAddresses, AutoCloseable {
             try {
                 return ClusterHarness.create(root.resolve(c), 0, new ClusterHarness.Options(config.heartbeatInterval(),
                         config.electionTimeout(), config.initialClusterToken(), nodeOptions.jvmArgs(),
-                        config.binlogServerNice()));
+                        config.binlogServerNice(), config.binlogServerSendBuffer()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

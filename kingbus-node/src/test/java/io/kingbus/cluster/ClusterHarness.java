@@ -57,26 +57,32 @@ public final class ClusterHarness implements AutoCloseable {
      * @param token           initial-cluster-token
      * @param jvmArgs         options of every node JVM (heap, GC, JIT)
      * @param binlogServerNice binlog-server-nice
+     * @param binlogServerSendBuffer binlog-server-send-buffer, bytes (0: the kernel's autotuning)
      */
     public record Options(Duration heartbeat, Duration electionTimeout, String token, List<String> jvmArgs,
-                          int binlogServerNice) {
+                          int binlogServerNice, int binlogServerSendBuffer) {
         /** Short but stable timings and small JVMs for tests on a small machine. */
         public static Options tests() {
             return new Options(Duration.ofMillis(300), Duration.ofMillis(1500), "kingbus-test",
                     List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                            "-XX:+ExitOnOutOfMemoryError"), BinlogServerConfig.DEFAULT_THREAD_NICE);
+                            "-XX:+ExitOnOutOfMemoryError"), BinlogServerConfig.DEFAULT_THREAD_NICE, 0);
         }
 
         public Options withJvmArgs(List<String> args) {
-            return new Options(heartbeat, electionTimeout, token, List.copyOf(args), binlogServerNice);
+            return new Options(heartbeat, electionTimeout, token, List.copyOf(args), binlogServerNice,
+                    binlogServerSendBuffer);
         }
 
         public Options withTimings(Duration heartbeat, Duration election) {
-            return new Options(heartbeat, election, token, jvmArgs, binlogServerNice);
+            return new Options(heartbeat, election, token, jvmArgs, binlogServerNice, binlogServerSendBuffer);
         }
 
         public Options withBinlogServerNice(int nice) {
-            return new Options(heartbeat, electionTimeout, token, jvmArgs, nice);
+            return new Options(heartbeat, electionTimeout, token, jvmArgs, nice, binlogServerSendBuffer);
+        }
+
+        public Options withBinlogServerSendBuffer(int bytes) {
+            return new Options(heartbeat, electionTimeout, token, jvmArgs, binlogServerNice, bytes);
         }
 
         /** Ratis' maximum election timeout: twice the configured one. */

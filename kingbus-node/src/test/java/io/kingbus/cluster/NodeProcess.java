@@ -101,7 +101,8 @@ public final class NodeProcess {
         initialCluster.forEach((n, u) -> cluster.put(n, HttpUrl.parse(u)));
         NodeConfig c = new NodeConfig(name, HttpUrl.parse(adminUrl), HttpUrl.parse(peerUrl), cluster, state,
                 harness.options.token(), dataDir(), null, "INFO", harness.options.heartbeat(),
-                harness.options.electionTimeout(), null, 0).withBinlogServerNice(harness.options.binlogServerNice());
+                harness.options.electionTimeout(), null, 0).withBinlogServerNice(harness.options.binlogServerNice())
+                .withBinlogServerSendBuffer(harness.options.binlogServerSendBuffer());
         return c.toYaml();
     }
 

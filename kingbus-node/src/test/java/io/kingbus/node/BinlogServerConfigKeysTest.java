@@ -83,6 +83,8 @@ class BinlogServerConfigKeysTest {
         assertThat(yaml.describe()).contains("binlog-server-send-buffer=262144");
         assertThat(NodeConfig.parse(MINIMAL, "kingbus.yaml", Map.of("KINGBUS_BINLOG_SERVER_SEND_BUFFER", "65536"))
                 .binlogServerSendBuffer()).as("a plain number is bytes").isEqualTo(65536);
+        assertThat(NodeConfig.parse(MINIMAL, "kingbus.yaml", Map.of("KINGBUS_BINLOG_SERVER_SEND_BUFFER", "256Ki"))
+                .binlogServerSendBuffer()).as("a Kubernetes quantity, as the operator passes it").isEqualTo(262144);
         assertThat(NodeConfig.parse(MINIMAL + "binlog-server-send-buffer: 1MiB\n", "kingbus.yaml",
                 Map.of("KINGBUS_BINLOG_SERVER_SEND_BUFFER", "0")).binlogServerSendBuffer()).isZero();
         assertThat(yaml.withBinlogServerSendBuffer(8192).binlogServerSendBuffer()).isEqualTo(8192);

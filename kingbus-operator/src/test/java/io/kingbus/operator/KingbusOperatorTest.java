@@ -126,6 +126,7 @@ class KingbusOperatorTest {
         kc.getSpec().binlogServer.enabled = true;
         kc.getSpec().binlogServer.credentialsSecret = new SecretKeys("binlog-creds");
         kc.getSpec().binlogServer.threadNice = 15;
+        kc.getSpec().binlogServer.socketSendBuffer = "256Ki";
         kc = client.resource(kc).create();
         String uid = kc.getMetadata().getUid();
 
@@ -169,6 +170,8 @@ class KingbusOperatorTest {
         assertThat(password.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
         assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("KINGBUS_BINLOG_SERVER_NICE"))
                 .extracting(EnvVar::getValue).as("spec.binlogServer.threadNice").containsExactly("15");
+        assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("KINGBUS_BINLOG_SERVER_SEND_BUFFER"))
+                .extracting(EnvVar::getValue).as("spec.binlogServer.socketSendBuffer").containsExactly("256Ki");
         assertThat(cm.getData().get(ClusterResources.BOOTSTRAP_MEMBERS)).isEqualTo("kb-create-0,kb-create-1,kb-create-2");
         assertThat(cm.getData().get(ClusterResources.CONFIG_FILE)).contains("initial-cluster-token: kb-create.test")
                 .contains("data-dir: /var/lib/kingbus").doesNotContain(PASSWORD);

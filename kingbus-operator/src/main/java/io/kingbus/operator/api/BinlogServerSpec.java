@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 
 /** The MySQL-protocol binlog server every node runs for replicas and CDC clients. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -29,6 +30,13 @@ public class BinlogServerSpec {
     @Min(0)
     @Max(19)
     public Integer threadNice;
+
+    @JsonPropertyDescription("SO_SNDBUF of each replica's connection on every node, e.g. 256Ki or 1Mi (4Ki..64Mi, "
+            + "or a number of bytes): bounds the kernel memory one client holds on the node, where Linux autotunes a "
+            + "busy connection's send queue up to 4 MiB; the node's binlog-server-send-buffer (default: the kernel's "
+            + "autotuning, as a MySQL primary's).")
+    @Pattern("^[0-9]+([KkMm]i?B?)?$")
+    public String socketSendBuffer;
 
     public boolean serverEnabled() {
         return Boolean.TRUE.equals(enabled);

@@ -284,6 +284,9 @@ public final class ClusterResources {
         if (bs != null && bs.threadNice != null) { // also for a server started through the admin API
             env.add(new EnvVar("KINGBUS_BINLOG_SERVER_NICE", bs.threadNice.toString(), null));
         }
+        if (bs != null && bs.socketSendBuffer != null) {
+            env.add(new EnvVar("KINGBUS_BINLOG_SERVER_SEND_BUFFER", bs.socketSendBuffer, null));
+        }
         return b.withEnv(env).build();
     }
 
