@@ -49,7 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>(b) Node memory per client: the serving node's RSS ({@code /proc/<pid>/status} VmRSS) before the readers and its
  * peak while they read, the direct memory held in its Netty buffers (its {@code kingbus_netty_direct_pinned_bytes},
  * sampled every second), the bytes the kernel holds queued on its client connections (Send-Q from
- * {@code /proc/net/tcp}, sampled with the RSS: socket memory no process figure shows), and its live heap after a full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
+ * {@code /proc/net/tcp}, sampled with the RSS: socket memory no process figure shows), and its live heap after a
+ * full GC ({@code jcmd <pid> GC.run} then {@code GC.heap_info})
  * without readers and with the 100 readers connected and caught up (tailing), each difference divided by the number
  * of readers.
  *
@@ -108,7 +109,7 @@ public final class ServerBench {
         ClusterHarness.Options options = ClusterHarness.Options.tests()
                 .withTimings(Duration.ofMillis(500), Duration.ofSeconds(2))
                 .withJvmArgs(nodeJvmArgs())
-.withBinlogServerNice(servingNice())
+                .withBinlogServerNice(servingNice())
                 .withBinlogServerSendBuffer(sendBuffer());
         // the backlog is written fast (no fsync per commit); how fast it is read does not depend on that
         try (MySqlServer primary = MySqlServer.builder(MySqlVersion.V8_0)
