@@ -642,7 +642,7 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
 
     /**
      * A socket buffer size: {@code 256KiB}, {@code 1MiB}, or a plain number of bytes; 0 for the kernel's autotuning,
-     * else {@value BinlogServerConfig#MIN_SEND_BUFFER} bytes to 64 MiB.
+     * else {@link BinlogServerConfig#MIN_SEND_BUFFER} to {@link BinlogServerConfig#MAX_SEND_BUFFER} bytes.
      */
     public static int parseSendBuffer(String text) {
         String s = text == null ? "" : text.strip();
@@ -650,7 +650,8 @@ public record NodeConfig(String name, HttpUrl adminUrl, HttpUrl peerUrl, Map<Str
             return BinlogServerConfig.checkSendBuffer(s.matches("\\d{1,12}") ? Long.parseLong(s) : parseSize(s));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(quote(text) + " must be 0 (the kernel's autotuning) or a size from "
-                    + "4KiB to 64MiB, e.g. 256KiB");
+                    + BinlogServerConfig.MIN_SEND_BUFFER / 1024 + "KiB to " + (BinlogServerConfig.MAX_SEND_BUFFER >> 20)
+                    + "MiB, e.g. 256KiB");
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Runs threads at a Linux niceness, so the binlog server's threads take the CPU the node's raft and apply threads
  * leave: with 100 replicas reading, the cluster's ingest, not the replicas, keeps the CPU it needs (docs/benchmarks.md,
- * "The binlog server's threads below raft and apply"). Idle CPU still goes to the replicas; niceness only orders threads that compete.
+ * "The binlog server's threads below raft and apply"). Idle CPU still goes to the replicas; niceness only orders
+ * threads that compete.
  *
  * <p>On Linux, {@code setpriority(PRIO_PROCESS, tid, n)} sets one thread's niceness. Raising it needs no privilege.
  * Elsewhere the same call would renice the whole process, so there it is not made. When it cannot be made (no

@@ -22,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@link BinlogServerConfig#sendBuffer()}: the kernel memory one client's connection may hold on the node. A client
  * reads a few MiB at full speed, then stops reading; what the kernel then holds queued for it (Send-Q, read from
- * {@code /proc/net/tcp}) is bounded by about twice the setting (Linux doubles SO_SNDBUF for its bookkeeping), and without
- * the setting the kernel's autotuning lets it grow well past that.
+ * {@code /proc/net/tcp}) is bounded by about twice the setting (Linux doubles SO_SNDBUF for its bookkeeping), and
+ * without the setting the kernel's autotuning lets it grow well past that.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SocketSendBufferTest {
@@ -35,7 +35,8 @@ class SocketSendBufferTest {
     @BeforeAll
     void fillStore(@TempDir Path dir) throws Exception {
         store = BinlogStore.open(dir.resolve("store"), StoreOptions.defaults().withFsync(false));
-        PrimaryStream s = new PrimaryStream(UUID.fromString("3e11fa47-71ca-11e1-9e33-c80aa9429562"), ChecksumType.CRC32);
+        PrimaryStream s = new PrimaryStream(UUID.fromString("3e11fa47-71ca-11e1-9e33-c80aa9429562"),
+                ChecksumType.CRC32);
         store.append(null, s.start(), 1);
         for (int i = 0; i < TRANSACTIONS; i++) {
             store.append(s.currentFile(), s.transaction(1, 8000), i + 2); // ~16 MB in all
